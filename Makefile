@@ -42,6 +42,7 @@ FUZZ_SRCS   := $(wildcard tests/fuzz/fuzz_*.c)
 # ---- variants --------------------------------------------------------------
 # release: what users run.  asan: what make check runs.  fuzz: libFuzzer.
 BUILD       ?= build
+BINDIR      ?= bin
 REL         := $(BUILD)/release
 ASAN        := $(BUILD)/asan
 FUZZ        := $(BUILD)/fuzz
@@ -56,7 +57,7 @@ asan_objs = $(patsubst src/%.c,$(ASAN)/obj/%.o,$(LIB_SRCS))
 fuzz_objs = $(patsubst src/%.c,$(FUZZ)/obj/%.o,$(LIB_SRCS))
 
 .PHONY: all check demo fuzz clean deps test-programs unit-tests
-all: $(addprefix bin/,$(PROGS))
+all: $(addprefix $(BINDIR)/,$(PROGS))
 
 # Modules may add generated headers or extra rules (eBPF).
 -include $(wildcard src/*/module.mk)
@@ -78,8 +79,8 @@ $(ASAN)/libapiary.a: $(asan_objs)
 $(FUZZ)/libapiary.a: $(fuzz_objs)
 	@mkdir -p $(@D); rm -f $@; ar rcs $@ $^
 
-bin/%: $(REL)/obj/bin/%.o $(REL)/libapiary.a
-	@mkdir -p bin
+$(BINDIR)/%: $(REL)/obj/bin/%.o $(REL)/libapiary.a
+	@mkdir -p $(@D)
 	$(CC) $(REL_CFLAGS) $< -Wl,--start-group $(REL)/libapiary.a $(PKG_LIBS) -Wl,--end-group -o $@
 $(REL)/obj/bin/%.o: src/bin/%.c $(GENERATED)
 	@mkdir -p $(@D)
@@ -93,11 +94,18 @@ $(ASAN)/obj/bin/%.o: src/bin/%.c $(GENERATED)
 	@mkdir -p $(@D)
 	$(CC) $(ASAN_CFLAGS) -c $< -o $@
 
-# Unit tests: tests/lib/*.c are shared test helpers.
+# Unit tests: tests/lib/*.c are helpers shared by tests, in an archive so a
+# test pulls in only what it uses.
 TESTLIB_SRCS := $(wildcard tests/lib/*.c)
-$(ASAN)/tests/%: tests/unit/%.c $(ASAN)/libapiary.a $(TESTLIB_SRCS)
+TESTLIB_OBJS := $(patsubst tests/lib/%.c,$(ASAN)/testlib/%.o,$(TESTLIB_SRCS))
+$(ASAN)/testlib/%.o: tests/lib/%.c
 	@mkdir -p $(@D)
-	$(CC) $(ASAN_CFLAGS) -Itests/lib $< $(TESTLIB_SRCS) -Wl,--start-group $(ASAN)/libapiary.a $(PKG_LIBS) -Wl,--end-group $(CMOCKA_LIBS) -o $@
+	$(CC) $(ASAN_CFLAGS) -Itests/lib -c $< -o $@
+$(ASAN)/libtestlib.a: $(TESTLIB_OBJS)
+	@mkdir -p $(@D); rm -f $@; ar rcs $@ $^
+$(ASAN)/tests/%: tests/unit/%.c $(ASAN)/libapiary.a $(ASAN)/libtestlib.a
+	@mkdir -p $(@D)
+	$(CC) $(ASAN_CFLAGS) -Itests/lib $< -Wl,--start-group $(ASAN)/libtestlib.a $(ASAN)/libapiary.a $(PKG_LIBS) -Wl,--end-group $(CMOCKA_LIBS) -o $@
 
 $(FUZZ)/%: tests/fuzz/%.c $(FUZZ)/libapiary.a
 	@mkdir -p $(@D)
@@ -118,6 +126,6 @@ demo: deps
 	bash scripts/demo.sh
 
 clean:
-	rm -rf $(BUILD) bin
+	rm -rf $(BUILD) $(BINDIR)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
