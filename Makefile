@@ -50,7 +50,7 @@ SAN         := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitiz
 
 REL_CFLAGS  := $(BASE_CFLAGS) -O2 -g -MMD -MP $(CFLAGS)
 ASAN_CFLAGS := $(BASE_CFLAGS) -O1 -g $(SAN) -DAPIARY_TESTING -MMD -MP $(CFLAGS)
-FUZZ_CFLAGS := $(BASE_CFLAGS) -O1 -g -fsanitize=fuzzer-no-link,address,undefined -DAPIARY_FUZZING -MMD -MP
+FUZZ_CFLAGS := $(BASE_CFLAGS) -Wno-unknown-warning-option -O1 -g -fsanitize=fuzzer-no-link,address,undefined -DAPIARY_FUZZING -MMD -MP
 
 rel_objs  = $(patsubst src/%.c,$(REL)/obj/%.o,$(LIB_SRCS))
 asan_objs = $(patsubst src/%.c,$(ASAN)/obj/%.o,$(LIB_SRCS))
