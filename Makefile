@@ -18,6 +18,8 @@
 # BUILD chooses the object folder, so two builds can share the tree.
 
 SHELL      := /bin/bash
+BUILD      ?= build
+BINDIR     ?= bin
 CC         ?= cc
 ifeq ($(origin CC),default)
 CC         := gcc
@@ -29,11 +31,11 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 CMOCKA_LIBS:= $(shell pkg-config --libs cmocka 2>/dev/null)
 
 WARN       := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter -Wno-format-truncation
-BASE_CFLAGS:= -std=gnu17 $(WARN) -Isrc -D_GNU_SOURCE $(PKG_CFLAGS)
+BASE_CFLAGS:= -std=gnu17 $(WARN) -Isrc -I$(BUILD)/gen -D_GNU_SOURCE $(PKG_CFLAGS)
 
 ALL_MODULES := $(filter-out bin,$(notdir $(patsubst %/,%,$(wildcard src/*/))))
 MODULES     ?= $(ALL_MODULES)
-LIB_SRCS    := $(foreach m,$(MODULES),$(wildcard src/$(m)/*.c))
+LIB_SRCS    := $(filter-out %.bpf.c,$(foreach m,$(MODULES),$(wildcard src/$(m)/*.c)))
 PROG_SRCS   := $(wildcard src/bin/*.c)
 PROGS       := $(patsubst src/bin/%.c,%,$(PROG_SRCS))
 UNIT_SRCS   := $(wildcard tests/unit/test_*.c)
@@ -41,8 +43,6 @@ FUZZ_SRCS   := $(wildcard tests/fuzz/fuzz_*.c)
 
 # ---- variants --------------------------------------------------------------
 # release: what users run.  asan: what make check runs.  fuzz: libFuzzer.
-BUILD       ?= build
-BINDIR      ?= bin
 REL         := $(BUILD)/release
 ASAN        := $(BUILD)/asan
 FUZZ        := $(BUILD)/fuzz
