@@ -25,7 +25,7 @@ ifeq ($(origin CC),default)
 CC         := gcc
 endif
 FUZZ_CC    ?= clang
-PKGS       := libpcap libhs libpcre2-8 htp openssl sqlite3 libbpf zlib libcap
+PKGS       := libpcap libhs libpcre2-8 htp openssl sqlite3 libbpf zlib libcap jansson
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 CMOCKA_LIBS:= $(shell pkg-config --libs cmocka 2>/dev/null)

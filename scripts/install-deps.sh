@@ -11,7 +11,7 @@ build_pkgs=(
   build-essential pkg-config clang llvm libclang-rt-14-dev
   libpcap-dev libhyperscan-dev libpcre2-dev libhtp-dev libssl-dev
   libsqlite3-dev libcmocka-dev zlib1g-dev libbpf-dev bpftool libelf-dev
-  libcap-dev
+  libcap-dev libjansson-dev
 )
 # Tests, demo and benchmarks: traffic makers, peers and oracles.
 tool_pkgs=(
