@@ -128,6 +128,16 @@ seq 1 "$n" | cmp -s - "$tmp/seq.txt" || {
 	fail "sequenceIds are not 1..$n in order (lost, duplicated or reordered)"
 }
 
+# records leave the honeypot at once: uname's exec record was stored
+# within a second of the exec
+line=$(jq -c 'select(.msgid=="EXEC" and (.message | startswith("uname")))' "$tmp/all.json" | head -1)
+[ -n "$line" ] || fail "no exec record of uname"
+exec_ns=$(jq -r '.structured_data["exec@32473"].ts' <<<"$line")
+recv_ns=$(date -d "$(jq -r .receive_time <<<"$line")" +%s%N)
+delay_ms=$(( (recv_ns - exec_ns) / 1000000 ))
+echo "uname exec record stored after ${delay_ms} ms"
+[ "$delay_ms" -ge 0 ] && [ "$delay_ms" -lt 1000 ] || fail "record took ${delay_ms} ms to reach the log server"
+
 "$bin/apiary" sessions --json "$tmp/store" >"$tmp/sessions.json" || fail "sessions"
 nsess=$(jq -s '[.[] | select(.tty | startswith("pts"))] | length' "$tmp/sessions.json")
 [ "$nsess" -eq 1 ] || fail "expected one pts session, got $nsess: $(cat "$tmp/sessions.json")"
