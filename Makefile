@@ -128,4 +128,4 @@ demo: deps
 clean:
 	rm -rf $(BUILD) $(BINDIR)
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -type f -name '*.d' 2>/dev/null)

@@ -195,6 +195,14 @@ by_time(const void *a, const void *b)
 	return (int)x->kind - (int)y->kind;
 }
 
+static int
+by_severity(const void *a, const void *b)
+{
+	const struct finding *x = a, *y = b;
+
+	return y->rank - x->rank;	/* higher rank: more severe, first */
+}
+
 /* The honeypot address of a sender (certificate name), from its accepts. */
 static const char *
 sender_addr(struct report *r, const char *sender)
@@ -314,17 +322,22 @@ report_finish(struct report *r)
 	/* downloads: the file the snapshot diff found, by name */
 	for (size_t i = 0; i < r->nev; i++) {
 		struct tl_event *e = &r->ev[i];
-		const char *url, *base;
+		const char *url, *base = NULL;
+		size_t ulen, bl;
 		char *t;
 		if (e->kind != EV_DOWNLOAD || (url = strstr(e->text, "://")) == NULL)
 			continue;
-		base = strrchr(url, '/');
-		if (base == NULL || base[1] == '\0')
+		/* the file name is the URL's last path element */
+		ulen = strcspn(url, " ?#");
+		for (size_t k = ulen; k-- > 3;)
+			if (url[k] == '/') {
+				base = url + k + 1;
+				break;
+			}
+		if (base == NULL || (bl = (size_t)(url + ulen - base)) == 0)
 			continue;
-		base++;
 		for (size_t f = 0; f < r->nfind; f++) {
 			const char *fb = strrchr(r->find[f].what, '/');
-			size_t bl = strcspn(base, " ?#)");
 			if (r->find[f].sha256[0] == '\0' || fb == NULL ||
 			    strncmp(fb + 1, base, bl) != 0 || fb[1 + bl] != '\0')
 				continue;
@@ -362,6 +375,8 @@ report_finish(struct report *r)
 					r->bucket_in[b] += share;
 			}
 		}
+	if (r->nfind > 1)
+		qsort(r->find, r->nfind, sizeof(*r->find), by_severity);
 	counters_sort(&r->ports);
 	counters_sort(&r->signatures);
 	counters_sort(&r->control);
@@ -440,10 +455,14 @@ report_write_text(struct report *r, FILE *out)
 	for (size_t i = 0; i < r->signatures.n && i < REPORT_TOP; i++)
 		fprintf(out, "  alert        %" PRIu64 " x %s\n", r->signatures.v[i].n,
 		    r->signatures.v[i].key);
+	/* host changes that matter: medium and above, worst first (sorted
+	 * by report_finish) */
 	for (size_t i = 0; i < r->nfind; i++)
-		if (r->find[i].rank <= 30)
-			fprintf(out, "  change       [%s] %s %s: %s\n", r->find[i].severity,
-			    r->find[i].change, r->find[i].category, r->find[i].what);
+		if (r->find[i].rank >= 35)
+			fprintf(out, "  change       [%s] %s %s: %s%s%s\n",
+			    r->find[i].severity, r->find[i].change,
+			    r->find[i].category, r->find[i].what,
+			    r->find[i].sha256[0] ? " sha256 " : "", r->find[i].sha256);
 	if (r->ev_dropped || r->hosts_dropped || r->bad_lines)
 		fprintf(out, "  note         %" PRIu64 " events and %" PRIu64 " hosts over "
 		    "the report's bounds, %" PRIu64 " unreadable input lines\n",

@@ -112,10 +112,26 @@ card(struct buf *b, const char *label, uint64_t v)
 	buf_append_str(b, "</span></div>");
 }
 
+/*
+ * A scan leaves one tiny flow per probed port: listing a thousand of them
+ * hides the story.  Inbound flows that carried next to nothing (under
+ * SMALL_FLOW bytes) are summed in one line instead, except to the login
+ * ports, where every attempt matters.
+ */
+#define SMALL_FLOW 600
+
+static int
+small_inbound(const struct tl_event *e)
+{
+	return e->kind == EV_FLOW_IN && e->bytes < SMALL_FLOW &&
+	    e->dport != 22 && e->dport != 23;
+}
+
 static void
 timeline(struct report *r, struct buf *b, int attacker)
 {
-	size_t rows = 0, more = 0;
+	size_t rows = 0, more = 0, small = 0;
+	uint64_t small_first = 0, small_last = 0;
 
 	buf_append_str(b, "<table><tr><th>time (UTC)</th><th>what</th>"
 	    "<th>source</th><th>destination</th><th>details</th></tr>");
@@ -128,6 +144,12 @@ timeline(struct report *r, struct buf *b, int attacker)
 		/* unattributed inbound traffic of non-attackers is noise */
 		if (attacker < 0 && (e->kind == EV_FLOW_IN || e->kind == EV_FLOW_OUT))
 			continue;
+		if (small_inbound(e)) {
+			if (small++ == 0)
+				small_first = e->ts;
+			small_last = e->ts;
+			continue;
+		}
 		if (rows >= TIMELINE_MAX_ROWS) {
 			more++;
 			continue;
@@ -144,9 +166,18 @@ timeline(struct report *r, struct buf *b, int attacker)
 		buf_append_str(b, "</td></tr>\n");
 	}
 	buf_append_str(b, "</table>");
+	if (small) {
+		char t0[TIMEFMT_LEN], t1[TIMEFMT_LEN];
+		timefmt_rfc3339(small_first, t0);
+		timefmt_rfc3339(small_last, t1);
+		t0[19] = t1[19] = '\0';
+		buf_printf(b, "<p>Also %zu small inbound flows (under %d bytes: "
+		    "probes, refused connections) between %s and %s, not listed "
+		    "one by one.</p>", small, SMALL_FLOW, t0 + 11, t1 + 11);
+	}
 	if (more)
 		buf_printf(b, "<p>%zu more events not shown.</p>", more);
-	if (rows == 0)
+	if (rows == 0 && small == 0)
 		buf_append_str(b, "<p>No events.</p>");
 }
 
@@ -202,14 +233,6 @@ sessions(struct report *r, struct buf *b)
 	buf_append_str(b, "</section>");
 }
 
-static int
-by_rank(const void *a, const void *b)
-{
-	const struct finding *x = a, *y = b;
-
-	return x->rank - y->rank;
-}
-
 static void
 findings(struct report *r, struct buf *b)
 {
@@ -219,7 +242,6 @@ findings(struct report *r, struct buf *b)
 		buf_append_str(b, "<p>No snapshot diff was given.</p></section>");
 		return;
 	}
-	qsort(r->find, r->nfind, sizeof(*r->find), by_rank);
 	buf_append_str(b, "<table><tr><th>severity</th><th>change</th><th>category"
 	    "</th><th>what</th><th>details</th></tr>");
 	for (size_t i = 0; i < r->nfind; i++) {

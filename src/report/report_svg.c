@@ -81,7 +81,7 @@ report_svg_bars(struct buf *b, const char *title, const struct counters *c,
     const char *color)
 {
 	size_t n = c->n < REPORT_TOP ? c->n : REPORT_TOP;
-	int row = 18, h = PAD_T + (int)(n ? n : 1) * row + 8, lab = 250;
+	int row = 18, h = PAD_T + (int)(n ? n : 1) * row + 8, lab = 330;
 	uint64_t max = n ? c->v[0].n : 1;
 
 	buf_printf(b, "<svg role=img viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\">"
@@ -95,7 +95,7 @@ report_svg_bars(struct buf *b, const char *title, const struct counters *c,
 	for (size_t i = 0; i < n; i++) {
 		int y = PAD_T + (int)i * row;
 		double w = (double)c->v[i].n / (double)max * (W - lab - 60);
-		char key[48];
+		char key[64];
 
 		/* long labels are cut, on a character boundary */
 		snprintf(key, sizeof(key), "%s", c->v[i].key);

@@ -89,7 +89,9 @@ CONF
 netns_bg hp /usr/sbin/sshd -D -e -f "$tmp/sshd_config" 2>"$tmp/sshd.log"
 netns_wait_tcp hp 22 10 || fail "sshd: $(cat "$tmp/sshd.log")"
 
-# --- the intruder types, with human delays; the log server goes away and
+# --- the intruder types, with human delays (an interactive bash without
+# the host's rc files, and no history file: the test must not change the
+# host's /root); the log server goes away and
 # comes back in the middle of the session
 type_session() {
 	sleep 1.5
@@ -106,7 +108,8 @@ type_session() {
 }
 type_session | netns_exec att timeout 60 ssh -tt -i "$tmp/userkey" \
     -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
-    -o LogLevel=ERROR root@203.0.113.10 >"$tmp/client.out" 2>&1
+    -o LogLevel=ERROR root@203.0.113.10 \
+    'HISTFILE=/dev/null exec bash --norc --noprofile -i' >"$tmp/client.out" 2>&1
 grep -q 'length 14' "$tmp/client.out" || fail "session did not run: $(cat "$tmp/client.out")"
 
 # records leave at once: give the agent a moment, then stop both cleanly

@@ -164,6 +164,35 @@ test_connlog(void **state)
 	free(p);
 }
 
+/* a download from a session is joined with the new file's SHA-256 */
+static void
+test_download_sha(void **state)
+{
+	struct report_opts o = { NULL, 0 };
+	struct error err;
+	struct report *r = report_new(&o, &err);
+	char *p = write_tmp("diff.json",
+	    "{\"timestamp\":\"2026-11-26T10:09:00.000000+0000\",\"event_type\":"
+	    "\"snapshot\",\"snapshot\":{\"severity\":\"low\",\"rank\":18,"
+	    "\"category\":\"file\",\"change\":\"added\",\"what\":\"/root/bot\","
+	    "\"attributes\":{\"sha256\":{\"old\":null,\"new\":\"98ea6e4f216f2fb4"
+	    "b69fff9b3a44842c38686ca685f3f55dc48c5d3fb1107be4\"}}}}\n");
+	int found = 0;
+
+	assert_int_equal(report_add_path(r, p, &err), 0);
+	assert_int_equal(model_event(r, 1764151200000000000ull, EV_DOWNLOAD, NULL,
+	    NULL, 0, 2, "wget fetches http://198.51.100.200/bot (cwd /root)"), 0);
+	report_finish(r);
+	for (size_t i = 0; i < r->nev; i++)
+		if (r->ev[i].kind == EV_DOWNLOAD && strstr(r->ev[i].text,
+		    "-> /root/bot sha256 98ea6e4f216f2fb4b69fff9b3a44842c38686ca685f3f55dc48c5d3fb1107be4"))
+			found = 1;
+	assert_true(found);
+	report_free(r);
+	unlink(p);
+	free(p);
+}
+
 int
 main(void)
 {
@@ -172,6 +201,7 @@ main(void)
 		cmocka_unit_test(test_html_is_escaped),
 		cmocka_unit_test(test_escape_bytes),
 		cmocka_unit_test(test_connlog),
+		cmocka_unit_test(test_download_sha),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
