@@ -13,12 +13,15 @@ build_pkgs=(
   libsqlite3-dev libcmocka-dev zlib1g-dev libbpf-dev bpftool libelf-dev
   libcap-dev libjansson-dev
 )
-# Tests, demo and benchmarks: traffic makers, peers and oracles.
+# Tests, demo and benchmarks: traffic makers, peers and oracles (chromium
+# renders the demo's report in the end-to-end test).
 tool_pkgs=(
   iproute2 ethtool tcpdump tshark tcpflow argus-server argus-client nmap hping3
   iperf3 jq curl wget python3 python3-scapy openssh-server openssh-client
   sshpass rsyslog rsyslog-openssl aide sqlite3 busybox-static tmux socat
   netcat-openbsd expect procps psmisc util-linux sleuthkit file
+  libcap2-bin openssl bind9-dnsutils
+  chromium fonts-dejavu-core
 )
 
 want=("${build_pkgs[@]}")

@@ -374,7 +374,9 @@ agent_run(const struct agent_config *cfg, const struct logger *lg,
 	for (;;) {
 		uint64_t before = spool_last(a.spool), now;
 
-		if (poll(pfd, 2, a.held_since ? 10 : 200) == -1 && errno != EINTR) {
+		/* the kernel side wakes us only when much is waiting (see
+		 * sensor.bpf.c): poll the ring at least every 20 ms */
+		if (poll(pfd, 2, a.held_since ? 10 : 20) == -1 && errno != EINTR) {
 			error_errno(err, "poll");
 			break;
 		}

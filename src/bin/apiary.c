@@ -6,7 +6,19 @@
 #include "core/version.h"
 
 static const struct command commands[] = {
+	{ "sessions", cmd_sessions, "list terminal sessions recorded by the agents" },
+	{ "replay", cmd_replay, "replay a recorded terminal session" },
+	{ "report", cmd_report, "one HTML report of everything recorded" },
 	{ "version", cmd_version, "print versions" },
+	{ "pki", cmd_pki, "honeynet CA and certificates for apiary-logd" },
+	{ "log", cmd_log, "verify or print an apiary-logd store" },
+	{ "tcpflow", cmd_tcpflow, "TCP sessions to files, as tcpflow" },
+	{ "extract", cmd_extract, "the packets of one flow to a new capture" },
+	{ "analyze", cmd_analyze, "run the pipeline over capture files" },
+	{ "snapshot", cmd_snapshot, "record a host's state (forensics)" },
+	{ "diff", cmd_diff, "compare two snapshots" },
+	{ "rules", cmd_rules, "check Snort/Suricata rule files" },
+	{ "lab", cmd_lab, "the honeynet lab: up, attack, report, down" },
 };
 
 static void

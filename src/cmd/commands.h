@@ -14,5 +14,17 @@ struct command {
 };
 
 int cmd_version(int argc, char **argv);
+int cmd_sessions(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_pki(int argc, char **argv);
+int cmd_log(int argc, char **argv);
+int cmd_tcpflow(int argc, char **argv);
+int cmd_extract(int argc, char **argv);
+int cmd_analyze(int argc, char **argv);
+int cmd_snapshot(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
+int cmd_rules(int argc, char **argv);
+int cmd_lab(int argc, char **argv);
 
 #endif

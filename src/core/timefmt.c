@@ -99,7 +99,8 @@ time_parse(const char *s, uint64_t *ns)
 	if (strspn(p, "0123456789.") == strlen(p)) {
 		char *end;
 		double v = strtod(p, &end);
-		if (*end != '\0' || v < 0)
+		/* beyond 2^64 ns (year 2554) the conversion would overflow */
+		if (*end != '\0' || !(v >= 0 && v < 1.8e10))
 			return -1;
 		*ns = (uint64_t)(v * 1e9);
 		return 0;

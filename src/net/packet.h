@@ -98,6 +98,8 @@ struct packet {
 	/* application bytes: TCP/UDP payload, ICMP data after the header */
 	const uint8_t *payload;
 	uint32_t payload_len;
+	uint32_t payload_wirelen;	/* as the headers say; > payload_len
+					 * only when the capture cut it */
 
 	/* set by later stages */
 	struct flow *flow;

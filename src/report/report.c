@@ -240,13 +240,16 @@ report_finish(struct report *r)
 		if (r->traffic[i].out == 2)
 			r->traffic[i].out = r->traffic[i].ev < r->nev &&
 			    is_honeypot(r, r->ev[r->traffic[i].ev].src);
-	/* attackers: outside addresses that scanned, connected in, or alerted */
+	/*
+	 * attackers: outside addresses that scanned a honeypot or connected
+	 * to one.  An alert alone makes no attacker: the web server a
+	 * honeypot downloads from raises alerts in its replies too.
+	 */
 	for (size_t i = 0; i < r->nev; i++) {
 		struct tl_event *e = &r->ev[i];
 		struct host *h;
 		int inbound = e->kind == EV_SCAN || e->kind == EV_LOGIN ||
-		    e->kind == EV_FLOW_IN || (e->kind == EV_ALERT &&
-		    is_honeypot(r, e->dst));
+		    e->kind == EV_FLOW_IN;
 		if (!inbound || e->src[0] == '\0' || is_honeypot(r, e->src))
 			continue;
 		if ((h = find_host(r, e->src)) == NULL)
@@ -258,13 +261,13 @@ report_finish(struct report *r)
 			h->last = e->ts;
 		h->scans += e->kind == EV_SCAN;
 		h->logins += e->kind == EV_LOGIN;
-		h->alerts += e->kind == EV_ALERT;
 		if (e->kind == EV_FLOW_IN) {
 			h->flows_in++;
 			h->bytes_in += e->bytes;
 		}
 	}
-	qsort(r->ev, r->nev, sizeof(*r->ev), by_time);
+	if (r->nev > 1)
+		qsort(r->ev, r->nev, sizeof(*r->ev), by_time);
 	/* a session belongs to the last outside address whose connection the
 	 * same honeypot accepted before it began */
 	for (size_t s = 0; s < r->nsess; s++) {
@@ -319,6 +322,9 @@ report_finish(struct report *r)
 				e->attacker = r->sess[s].attacker;
 		}
 	}
+	for (size_t i = 0; i < r->nev; i++)
+		if (r->ev[i].kind == EV_ALERT && r->ev[i].attacker >= 0)
+			r->hosts[r->ev[i].attacker].alerts++;
 	/* downloads: the file the snapshot diff found, by name */
 	for (size_t i = 0; i < r->nev; i++) {
 		struct tl_event *e = &r->ev[i];

@@ -25,10 +25,16 @@ num(const char *s)
 	return s && *s >= '0' && *s <= '9' ? strtoull(s, NULL, 10) : 0;
 }
 
+/* Zeek's seconds with a fraction; 0 for what is not a time we can hold. */
 static uint64_t
 secs_ns(const char *s)
 {
-	return s && *s >= '0' && *s <= '9' ? (uint64_t)(strtod(s, NULL) * 1e9) : 0;
+	double d;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return 0;
+	d = strtod(s, NULL);
+	return d >= 0 && d < 1.8e10 ? (uint64_t)(d * 1e9) : 0;
 }
 
 int

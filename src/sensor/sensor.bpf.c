@@ -99,6 +99,21 @@ struct {
 	__type(value, struct pending);
 } inflight SEC(".maps");
 
+/*
+ * Waking user space for every record costs a context switch per exec or
+ * write on the honeypot; instead records are posted without a wake-up and
+ * the agent polls every 20 ms, unless a lot is waiting (then it is woken
+ * at once).  Records still leave within tens of milliseconds.
+ */
+#define WAKE_BYTES (256 << 10)
+
+static __always_inline __u64
+wake_flags(void)
+{
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= WAKE_BYTES ?
+	    BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+}
+
 static __always_inline void
 count_lost(void)
 {
@@ -248,7 +263,7 @@ io_exit(long ret, __u32 type)
 		    (void *)(p->buf + off)) != 0)
 			break;
 		if (bpf_ringbuf_output(&events, e, offsetof(struct sensor_io, data) +
-		    (n & (2 * SENSOR_DATA_MAX - 1)), 0) != 0)
+		    (n & (2 * SENSOR_DATA_MAX - 1)), wake_flags()) != 0)
 			count_lost();
 	}
 	bpf_map_delete_elem(&inflight, &tid);
@@ -357,7 +372,7 @@ int on_exec(struct trace_event_raw_sched_process_exec *ctx)
 	bpf_loop(2 * SENSOR_CWD_DEPTH, cwd_step, &w, 0);
 	e->cwd_depth = w.depth;
 	if (bpf_ringbuf_output(&events, e, sizeof(*e) - SENSOR_ARGV_MAX +
-	    (len & (2 * SENSOR_ARGV_MAX - 1)), 0) != 0)
+	    (len & (2 * SENSOR_ARGV_MAX - 1)), wake_flags()) != 0)
 		count_lost();
 	return 0;
 }
@@ -443,7 +458,7 @@ int exit_connect(struct trace_event_raw_sys_exit *ctx)
 		__builtin_memcpy(e->raddr, p->sa + 4, 4);
 	else
 		__builtin_memcpy(e->raddr, p->sa + 8, 16);
-	if (bpf_ringbuf_output(&events, e, sizeof(*e), 0) != 0)
+	if (bpf_ringbuf_output(&events, e, sizeof(*e), wake_flags()) != 0)
 		count_lost();
 out:
 	bpf_map_delete_elem(&inflight, &tid);
@@ -470,7 +485,7 @@ accept_exit(long ret)
 	sock_addrs(e, sk);
 	if (e->family != AF_INET && e->family != AF_INET6)
 		return 0;
-	if (bpf_ringbuf_output(&events, e, sizeof(*e), 0) != 0)
+	if (bpf_ringbuf_output(&events, e, sizeof(*e), wake_flags()) != 0)
 		count_lost();
 	return 0;
 }

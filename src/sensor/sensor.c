@@ -257,11 +257,19 @@ fail:
 int
 sensor_poll(struct sensor *s, int timeout_ms)
 {
-	int n = ring_buffer__poll(s->rb, timeout_ms);
+	int n = 0, m;
 
-	if (n == -EINTR)
-		return 0;
-	return n < 0 ? -1 : n;
+	/*
+	 * Most records are posted without a wake-up (sensor.bpf.c), so
+	 * epoll does not see them: wait if asked, then consume whatever is
+	 * in the ring.
+	 */
+	if (timeout_ms > 0 && (n = ring_buffer__poll(s->rb, timeout_ms)) < 0 &&
+	    n != -EINTR)
+		return -1;
+	if ((m = ring_buffer__consume(s->rb)) < 0)
+		return m == -EINTR ? 0 : -1;
+	return (n > 0 ? n : 0) + m;
 }
 
 int

@@ -50,9 +50,14 @@ struct sensor;
  */
 struct sensor *sensor_open(const struct sensor_config *cfg, sensor_fn fn,
     void *ctx, struct error *err);
-/* Delivers pending records; waits up to timeout_ms. Returns records or -1. */
+/*
+ * Delivers pending records, waiting up to timeout_ms for a wake-up first.
+ * The kernel side wakes the reader only when much is waiting, so callers
+ * should call this at least every few tens of milliseconds (sensor_fd()
+ * alone does not signal every record).  Returns records or -1.
+ */
 int sensor_poll(struct sensor *s, int timeout_ms);
-/* A descriptor that becomes readable when records are pending. */
+/* A descriptor that becomes readable when many records are pending. */
 int sensor_fd(const struct sensor *s);
 /* Records the kernel dropped because the ring buffer was full. */
 uint64_t sensor_lost(const struct sensor *s);

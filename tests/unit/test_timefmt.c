@@ -37,6 +37,9 @@ test_parse(void **state)
 	assert_int_equal(time_parse("2023-13-01", &ns), -1);
 	assert_int_equal(time_parse("yesterday", &ns), -1);
 	assert_int_equal(time_parse("", &ns), -1);
+	/* found by fuzz_agent_record: too large for 64-bit nanoseconds */
+	assert_int_equal(time_parse("99999999999999999999", &ns), -1);
+	assert_int_equal(time_parse("1.5e99", &ns), -1);
 }
 
 int

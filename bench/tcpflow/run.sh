@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# summary: benchmark: `apiary tcpflow` vs `tcpflow -r` on one large capture of real TCP traffic.
+#
+#   bench/tcpflow/run.sh [MB] [CAPTURE.pcap]
+#
+# Records about MB megabytes (default 300) of real TCP traffic between two
+# namespaces (198.51.100.10/.20, no route out): parallel bulk transfers in
+# both directions with socat and a few hundred HTTP requests with curl,
+# with offloads off so frames are wire-sized.  An existing CAPTURE.pcap is
+# used as is instead; a CAPTURE.pcap that does not exist yet is where the
+# recording is kept.  Then runs, on the same file and the same output
+# disk, `tcpflow -r FILE -o A` and `apiary tcpflow -o B FILE` (release
+# build, $APIARY_RELEASE_BIN or bin/), each best of 5, checks that the two
+# folders hold the same files with the same bytes, and prints the times
+# and the ratio.  Needs root for the namespaces.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+apiary=${APIARY_RELEASE_BIN:-$top/bin}/apiary
+mb=${1:-300}
+given=${2:-}
+py=/usr/bin/python3
+[ -x "$apiary" ] || { echo "bench: build the release program first (make)" >&2; exit 1; }
+command -v tcpflow >/dev/null || { echo "bench: tcpflow is not installed" >&2; exit 1; }
+. "$top/tests/lib/netns.sh"
+
+if [ -n "$given" ] && [ -s "$given" ]; then
+	pcap=$given
+	work=$(mktemp -d /tmp/h6bench-XXXXXX)
+	trap 'rm -rf "$work"' EXIT
+else
+	netns_require tcpdump socat curl "$py"
+	netns_init h6b
+	work=$(netns_tmpdir)
+	pcap=$work/big.pcap
+	C=198.51.100.10 S=198.51.100.20
+	netns_add cli && netns_add srv && netns_link cli eth0 $C/24 srv eth0 $S/24 || exit 1
+	netns_no_offload cli eth0; netns_no_offload srv eth0
+	mkdir -p "$work/www"
+	per=$((mb / 8))			# 4 downloads + 4 uploads
+	head -c $((per * 1000000)) /dev/urandom >"$work/www/bulk.bin"
+	for i in $(seq 1 50); do head -c $((RANDOM * 4)) /dev/urandom >"$work/www/f$i"; done
+	netns_bg srv "$py" -m http.server 80 --bind $S --directory "$work/www" >/dev/null 2>&1
+	netns_bg srv socat TCP-LISTEN:2020,bind=$S,reuseaddr,fork SYSTEM:"cat $work/www/bulk.bin"
+	netns_bg srv socat -u TCP-LISTEN:2021,bind=$S,reuseaddr,fork CREATE:/dev/null
+	for p in 80 2020 2021; do netns_wait_tcp srv $p || exit 1; done
+	# our own tcpdump: a 256 MB buffer and no immediate mode, so a busy
+	# machine drops nothing (netns_capture_start favours latency)
+	netns_bg cli tcpdump -i eth0 -s 0 -B 262144 -n -w "$pcap" 2>"$work/tcpdump.log"
+	cap=$NETNS_LAST_PID
+	for i in $(seq 1 100); do grep -q 'listening on' "$work/tcpdump.log" && break; sleep 0.1; done
+	pids=()
+	for i in 1 2 3 4; do
+		netns_exec cli timeout 60 socat -u TCP:$S:2020 CREATE:/dev/null & pids+=($!)
+		netns_exec cli timeout 60 socat -u OPEN:"$work/www/bulk.bin" TCP:$S:2021 & pids+=($!)
+	done
+	for i in $(seq 1 300); do
+		netns_exec cli curl -s -m 5 -o /dev/null "http://$S/f$((i % 50 + 1))"
+	done
+	wait "${pids[@]}"
+	sleep 0.5
+	kill -INT $cap; wait $cap 2>/dev/null
+	grep 'dropped by kernel' "$work/tcpdump.log" >&2
+	if [ -n "$given" ]; then cp "$pcap" "$given" && pcap=$given; fi
+fi
+size=$(stat -c %s "$pcap")
+echo "capture: $pcap, $((size / 1000000)) MB, $(tcpdump -nr "$pcap" 2>/dev/null | wc -l) packets"
+
+# Runs alternate between the tools; each writes into a new folder (deleting
+# a folder just before creating as many files makes ext4 scan for recently
+# freed inodes, which would time the file system, not the tool).  Best of 5
+# wall-clock, and best of 5 CPU (user + system) seconds.
+declare -A wall cpu
+run=0
+for r in 1 2 3 4 5; do
+	for tool in tcpflow apiary; do
+		run=$((run + 1)); out=$work/run$run; mkdir -p "$out"; sync
+		if [ $tool = tcpflow ]; then
+			/usr/bin/time -f '%e %U %S' -o "$work/time" tcpflow -r "$pcap" -o "$out" >/dev/null 2>&1
+			last_tcpflow=$out
+		else
+			/usr/bin/time -f '%e %U %S' -o "$work/time" "$apiary" tcpflow -o "$out" "$pcap" >/dev/null 2>&1
+			last_apiary=$out
+		fi
+		read -r e u s < <(tail -1 "$work/time")
+		c=$(awk -v u="$u" -v s="$s" 'BEGIN { print u + s }')
+		wall[$tool]=$(awk -v a="$e" -v b="${wall[$tool]:-}" 'BEGIN { print (b == "" || a < b) ? a : b }')
+		cpu[$tool]=$(awk -v a="$c" -v b="${cpu[$tool]:-}" 'BEGIN { print (b == "" || a < b) ? a : b }')
+	done
+done
+t_tcpflow=${wall[tcpflow]} t_apiary=${wall[apiary]}
+files=$(ls "$last_tcpflow" | grep -vc '^report.xml$')
+if diff -r -q -x report.xml -x sessions.json "$last_tcpflow" "$last_apiary" >/dev/null; then
+	same="identical ($files files, $(du -sm "$last_apiary" | cut -f1) MB)"
+else
+	same="DIFFERENT"
+fi
+printf '%-20s %8s %8s\n' "" "wall s" "cpu s" \
+	"tcpflow -r" "$t_tcpflow" "${cpu[tcpflow]}" "apiary tcpflow" "$t_apiary" "${cpu[apiary]}"
+echo "output: $same"
+awk -v a="$t_apiary" -v t="$t_tcpflow" -v ca="${cpu[apiary]}" -v ct="${cpu[tcpflow]}" -v s="$size" 'BEGIN {
+	if (a > 0 && ca > 0) printf "ratio: apiary tcpflow is %.1fx faster than tcpflow (wall; %.0f MB/s vs %.0f MB/s), %.1fx less CPU\n", t / a, s / a / 1e6, s / t / 1e6, ct / ca }'
+rm -rf "$work"/run*
+[ "$same" != DIFFERENT ]

@@ -1,0 +1,380 @@
+/* summary: unit tests for the session writer, the tcpflow stage and the stream stage. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "capture/session_writer.h"
+#include "engine/pipeline.h"
+#include "flow/flow.h"
+#include "net/packet.h"
+#include "pktbuild.h"
+#include "stream/stream_stage.h"
+#include "stream/tcpflow.h"
+
+static char *
+tmpdir(void)
+{
+	char *d = strdup("/tmp/h6-unit-XXXXXX");
+
+	assert_non_null(d);
+	assert_non_null(mkdtemp(d));
+	return d;
+}
+
+static void
+rmtree(const char *d)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* Reads DIR/NAME into buf; returns its size or -1. */
+static long
+slurp(const char *dir, const char *name, uint8_t *buf, size_t cap)
+{
+	char path[512];
+	FILE *f;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "rb");
+	if (f == NULL)
+		return -1;
+	n = (long)fread(buf, 1, cap, f);
+	fclose(f);
+	return n;
+}
+
+static void
+info_v4(struct session_info *i, const char *a, uint16_t sp, const char *b, uint16_t dp)
+{
+	memset(i, 0, sizeof(*i));
+	assert_int_equal(addr_parse(a, &i->src), 0);
+	assert_int_equal(addr_parse(b, &i->dst), 0);
+	i->sport = sp;
+	i->dport = dp;
+	i->vlan = -1;
+	i->flow_id = 77;
+	i->community_id = "1:test";
+	i->first_ns = 1700000000ull * 1000000000ull;
+}
+
+static void
+test_names(void **state)
+{
+	struct session_info i;
+	char n[160];
+
+	info_v4(&i, "192.168.1.2", 1234, "10.0.0.1", 80);
+	session_file_base_name(&i, n, sizeof(n));
+	assert_string_equal(n, "192.168.001.002.01234-010.000.000.001.00080");
+	i.vlan = 42;
+	session_file_base_name(&i, n, sizeof(n));
+	assert_string_equal(n, "192.168.001.002.01234-010.000.000.001.00080--42");
+	memset(&i, 0, sizeof(i));
+	assert_int_equal(addr_parse("2001:db8::1", &i.src), 0);
+	assert_int_equal(addr_parse("2001:db8::2", &i.dst), 0);
+	i.sport = 4000;
+	i.dport = 22;
+	i.vlan = -1;
+	session_file_base_name(&i, n, sizeof(n));
+	assert_string_equal(n, "2001:db8::1.04000-2001:db8::2.00022");
+}
+
+static void
+test_writer_files(void **state)
+{
+	char *d = tmpdir();
+	struct session_writer_config cfg;
+	struct session_writer *w;
+	struct session_info i;
+	struct error err;
+	uint8_t buf[4096];
+	long n;
+
+	session_writer_config_default(&cfg);
+	cfg.dir = d;
+	cfg.max_bytes = 12;
+	cfg.no_thread = *state != NULL;
+	w = session_writer_new(&cfg, &err);
+	assert_non_null(w);
+	info_v4(&i, "192.0.2.1", 1, "192.0.2.2", 2);
+
+	/* no byte: no file */
+	struct session_file *empty = session_file_begin(w, &i);
+	assert_non_null(empty);
+	session_file_end(w, empty, NULL, 0);
+
+	/* a hole where later data follows; clipped at 12 bytes */
+	struct session_file *a = session_file_begin(w, &i);
+	session_file_write(w, a, 0, (const uint8_t *)"abc", 3, i.first_ns);
+	session_file_write(w, a, 5, (const uint8_t *)"fghijklmnop", 11, i.first_ns + 5);
+	assert_string_equal(session_file_name(w, a), "192.000.002.001.00001-192.000.002.002.00002");
+	assert_int_equal(session_file_length(a), 12);
+	/* the same name again: c1 */
+	struct session_file *b = session_file_begin(w, &i);
+	session_file_write(w, b, 0, (const uint8_t *)"second", 6, i.first_ns);
+	assert_string_equal(session_file_name(w, b), "192.000.002.001.00001-192.000.002.002.00002c1");
+	struct session_counts c = { .gaps = 1, .gap_bytes = 2, .out_of_order = 3 };
+	session_file_keep(a);
+	session_file_end(w, a, &c, i.first_ns + 9);
+	assert_int_equal(session_writer_matches(w, a, 5, (const uint8_t *)"fgh", 3), 1);
+	assert_int_equal(session_writer_matches(w, a, 5, (const uint8_t *)"xgh", 3), 0);
+	session_file_release(w, a);
+	assert_int_equal(session_writer_close(w, &err), 0);	/* ends b too */
+
+	n = slurp(d, "192.000.002.001.00001-192.000.002.002.00002", buf, sizeof(buf));
+	assert_int_equal(n, 12);
+	assert_memory_equal(buf, "abc\0\0fghijkl", 12);
+	n = slurp(d, "192.000.002.001.00001-192.000.002.002.00002c1", buf, sizeof(buf));
+	assert_int_equal(n, 6);
+	n = slurp(d, "sessions.json", buf, sizeof(buf) - 1);
+	assert_true(n > 0);
+	buf[n] = 0;
+	/* two lines (the empty session has no file, no line); the first is a's */
+	assert_non_null(strstr((char *)buf, "\"file\":\"192.000.002.001.00001-192.000.002.002.00002\",\"flow_id\":77,\"community_id\":\"1:test\""));
+	assert_non_null(strstr((char *)buf, "\"bytes\":12,\"gaps\":1,\"gap_bytes\":2,\"out_of_order\":3"));
+	assert_non_null(strstr((char *)buf, "\"truncated\":true"));
+	int lines = 0;
+	for (long k = 0; k < n; k++)
+		lines += buf[k] == '\n';
+	assert_int_equal(lines, 2);
+	rmtree(d);
+	free(d);
+}
+
+/* More sessions than open files: the cache closes and reopens them. */
+static void
+test_writer_fd_cache(void **state)
+{
+	char *d = tmpdir();
+	struct session_writer_config cfg;
+	struct session_writer *w;
+	struct session_writer_stats st;
+	struct session_file *s[5];
+	struct session_info i;
+	struct error err;
+	uint8_t buf[64];
+
+	session_writer_config_default(&cfg);
+	cfg.dir = d;
+	cfg.max_open = 2;
+	cfg.no_index = 1;
+	cfg.no_thread = *state != NULL;
+	w = session_writer_new(&cfg, &err);
+	assert_non_null(w);
+	for (int k = 0; k < 5; k++) {
+		info_v4(&i, "192.0.2.1", (uint16_t)(100 + k), "192.0.2.2", 80);
+		s[k] = session_file_begin(w, &i);
+	}
+	for (int round = 0; round < 4; round++)
+		for (int k = 0; k < 5; k++) {
+			uint8_t b = (uint8_t)('a' + k);
+			session_file_write(w, s[k], (uint64_t)round, &b, 1, 0);
+		}
+	assert_int_equal(session_writer_flush(w, &err), 0);	/* the I/O thread is done */
+	session_writer_get_stats(w, &st);
+	assert_true(st.reopens >= 10);
+	assert_int_equal(st.files, 5);
+	assert_int_equal(session_writer_close(w, &err), 0);
+	for (int k = 0; k < 5; k++) {
+		char name[128];
+		snprintf(name, sizeof(name), "192.000.002.001.%05d-192.000.002.002.00080", 100 + k);
+		assert_int_equal(slurp(d, name, buf, sizeof(buf)), 4);
+		for (int r = 0; r < 4; r++)
+			assert_int_equal(buf[r], 'a' + k);
+	}
+	struct stat sb;
+	char idx[512];
+	snprintf(idx, sizeof(idx), "%s/sessions.json", d);
+	assert_int_equal(stat(idx, &sb), -1);	/* no_index */
+	rmtree(d);
+	free(d);
+}
+
+/* ---- through the pipeline ----------------------------------------------- */
+
+struct frames {
+	struct pipeline *pl;
+	uint64_t ts;
+};
+
+static void
+send_tcp(struct frames *fr, const char *src, uint16_t sp, const char *dst,
+    uint16_t dp, uint32_t seq, uint8_t flags, const char *payload)
+{
+	uint8_t f[2048];
+	struct pb_spec s = {
+		.src = src, .dst = dst, .sport = sp, .dport = dp, .seq = seq,
+		.ack = 1, .flags = flags, .payload = payload,
+		.payload_len = payload ? strlen(payload) : 0,
+	};
+	size_t n = pb_frame(&s, f, sizeof(f));
+	assert_true(n > 0);
+	fr->ts += 1000000;
+	pipeline_frame(fr->pl, 1, f, (uint32_t)n, (uint32_t)n, fr->ts);
+}
+
+static struct pipeline *
+new_pipeline(void)
+{
+	struct pipeline_config pc;
+	struct error err;
+	struct pipeline *pl;
+
+	pipeline_config_default(&pc);
+	pc.scan_enabled = 0;
+	pc.flow.deterministic_hash = 1;
+	pl = pipeline_new(&pc, &err);
+	assert_non_null(pl);
+	return pl;
+}
+
+static void
+test_tcpflow_stage(void **state)
+{
+	char *d = tmpdir();
+	struct tcpflow_config cfg;
+	struct tcpflow_stats st;
+	struct error err;
+	struct frames fr = { .ts = 1700000000ull * 1000000000ull };
+	uint8_t buf[256];
+	const char *C = "192.0.2.1", *S = "192.0.2.2";
+
+	fr.pl = new_pipeline();
+	tcpflow_config_default(&cfg);
+	cfg.writer.dir = d;
+	struct tcpflow *t = tcpflow_new(pipeline_flows(fr.pl), &cfg, &err);
+	assert_non_null(t);
+	assert_int_equal(pipeline_add_stage(fr.pl, "tcpflow", tcpflow_stage, t, &err), 0);
+
+	/* a connection: out-of-order client data, a retransmission, FIN */
+	send_tcp(&fr, C, 1234, S, 80, 100, TCP_SYN, NULL);
+	send_tcp(&fr, S, 80, C, 1234, 500, TCP_SYN | TCP_ACK, NULL);
+	send_tcp(&fr, C, 1234, S, 80, 105, TCP_ACK, "world");
+	send_tcp(&fr, C, 1234, S, 80, 101, TCP_ACK, "hell");
+	send_tcp(&fr, C, 1234, S, 80, 101, TCP_ACK, "hell");
+	send_tcp(&fr, S, 80, C, 1234, 501, TCP_ACK, "reply");
+	send_tcp(&fr, C, 1234, S, 80, 110, TCP_FIN | TCP_ACK, NULL);
+	send_tcp(&fr, S, 80, C, 1234, 506, TCP_FIN | TCP_ACK, NULL);
+	/* the port pair again: c1 files */
+	send_tcp(&fr, C, 1234, S, 80, 9000, TCP_SYN, NULL);
+	send_tcp(&fr, S, 80, C, 1234, 7000, TCP_SYN | TCP_ACK, NULL);
+	send_tcp(&fr, C, 1234, S, 80, 9001, TCP_ACK, "again");
+	/* midstream, with a hole that never fills */
+	send_tcp(&fr, C, 5555, S, 21, 40, TCP_ACK, "USER");
+	send_tcp(&fr, C, 5555, S, 21, 50, TCP_ACK, "PASS");
+	assert_int_equal(pipeline_finish(fr.pl, &err), 0);
+	tcpflow_get_stats(t, &st);
+	assert_int_equal(tcpflow_close(t, &err), 0);
+	pipeline_free(fr.pl);
+
+	assert_int_equal(st.stream.ooo_segments, 2);	/* "world", "PASS" */
+	assert_int_equal(st.stream.retransmissions, 1);
+	assert_int_equal(st.stream.gaps, 1);
+	assert_int_equal(slurp(d, "192.000.002.001.01234-192.000.002.002.00080", buf, sizeof(buf)), 9);
+	assert_memory_equal(buf, "hellworld", 9);
+	assert_int_equal(slurp(d, "192.000.002.002.00080-192.000.002.001.01234", buf, sizeof(buf)), 5);
+	assert_int_equal(slurp(d, "192.000.002.001.01234-192.000.002.002.00080c1", buf, sizeof(buf)), 5);
+	assert_memory_equal(buf, "again", 5);
+	assert_int_equal(slurp(d, "192.000.002.002.00080-192.000.002.001.01234c1", buf, sizeof(buf)), -1);
+	assert_int_equal(slurp(d, "192.000.002.001.05555-192.000.002.002.00021", buf, sizeof(buf)), 14);
+	assert_memory_equal(buf, "USER\0\0\0\0\0\0PASS", 14);
+	long n = slurp(d, "sessions.json", buf, sizeof(buf) - 1);
+	assert_true(n > 0);
+	rmtree(d);
+	free(d);
+}
+
+struct collected {
+	char data[2][64];
+	size_t len[2];
+	int ends[2], gaps;
+	uint64_t flow_id;
+};
+
+static void
+collect(void *user, struct flow *f, const struct stream_chunk *c)
+{
+	struct collected *k = user;
+	int d = c->dir & 1;
+
+	assert_non_null(f);
+	k->flow_id = f->flow_id;
+	if (c->flags & STREAM_CHUNK_END) {
+		k->ends[d]++;
+		return;
+	}
+	assert_int_equal(c->offset, k->len[d]);
+	assert_true(k->len[d] + c->len <= sizeof(k->data[d]));
+	if (c->flags & STREAM_CHUNK_GAP) {
+		k->gaps++;
+		memset(k->data[d] + k->len[d], '#', c->len);
+	} else {
+		memcpy(k->data[d] + k->len[d], c->data, c->len);
+	}
+	k->len[d] += c->len;
+}
+
+static void
+test_stream_stage(void **state)
+{
+	struct stream_config cfg;
+	struct collected k;
+	struct error err;
+	struct frames fr = { .ts = 1700000000ull * 1000000000ull };
+	const char *C = "2001:db8::1", *S = "2001:db8::2";
+
+	memset(&k, 0, sizeof(k));
+	fr.pl = new_pipeline();
+	stream_config_default(&cfg);
+	struct stream_stage *ss = stream_stage_new(pipeline_flows(fr.pl), &cfg, collect, &k, &err);
+	assert_non_null(ss);
+	assert_int_equal(pipeline_add_stage(fr.pl, "stream", stream_stage_run, ss, &err), 0);
+	send_tcp(&fr, C, 40000, S, 443, 1, TCP_SYN, NULL);
+	send_tcp(&fr, S, 443, C, 40000, 1, TCP_SYN | TCP_ACK, NULL);
+	send_tcp(&fr, C, 40000, S, 443, 2, TCP_ACK, "GET ");
+	send_tcp(&fr, S, 443, C, 40000, 6, TCP_ACK, "tail");	/* hole before it */
+	send_tcp(&fr, C, 40000, S, 443, 6, TCP_ACK, "/x");
+	assert_int_equal(k.len[0], 6);
+	assert_memory_equal(k.data[0], "GET /x", 6);
+	assert_int_equal(k.len[1], 0);			/* held */
+	assert_true(stream_stage_memuse(ss) > 0);
+	assert_int_equal(pipeline_finish(fr.pl, &err), 0);	/* flow ends: gap, tail, END */
+	assert_int_equal(k.gaps, 1);
+	assert_int_equal(k.len[1], 8);
+	assert_memory_equal(k.data[1], "####tail", 8);
+	assert_int_equal(k.ends[0], 1);
+	assert_int_equal(k.ends[1], 1);
+	assert_int_equal(stream_stage_memuse(ss), 0);
+	assert_int_equal(stream_stage_stats(ss)->ooo_segments, 1);
+	assert_true(k.flow_id != 0);
+	stream_stage_free(ss);
+	pipeline_free(fr.pl);
+}
+
+int
+main(void)
+{
+	static int inline_io = 1;	/* prestate: the writer without its I/O thread */
+
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_writer_files),
+		cmocka_unit_test_prestate(test_writer_files, &inline_io),
+		cmocka_unit_test(test_writer_fd_cache),
+		cmocka_unit_test_prestate(test_writer_fd_cache, &inline_io),
+		cmocka_unit_test(test_tcpflow_stage),
+		cmocka_unit_test(test_stream_stage),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
