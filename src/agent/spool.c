@@ -431,15 +431,23 @@ out:
 	return rc;
 }
 
-uint64_t
-spool_last(struct spool *s)
+/* Reads one counter under the lock (the sender thread reads, the
+ * recorder writes). */
+static uint64_t
+locked(struct spool *s, const uint64_t *field)
 {
 	uint64_t v;
 
 	pthread_mutex_lock(&s->lock);
-	v = s->last;
+	v = *field;
 	pthread_mutex_unlock(&s->lock);
 	return v;
+}
+
+uint64_t
+spool_last(struct spool *s)
+{
+	return locked(s, &s->last);
 }
 
 int
@@ -466,32 +474,17 @@ spool_set_sent(struct spool *s, uint64_t serial, struct error *err)
 uint64_t
 spool_sent(struct spool *s)
 {
-	uint64_t v;
-
-	pthread_mutex_lock(&s->lock);
-	v = s->sent;
-	pthread_mutex_unlock(&s->lock);
-	return v;
+	return locked(s, &s->sent);
 }
 
 uint64_t
 spool_lost(struct spool *s)
 {
-	uint64_t v;
-
-	pthread_mutex_lock(&s->lock);
-	v = s->lost;
-	pthread_mutex_unlock(&s->lock);
-	return v;
+	return locked(s, &s->lost);
 }
 
 uint64_t
 spool_bytes(struct spool *s)
 {
-	uint64_t v;
-
-	pthread_mutex_lock(&s->lock);
-	v = s->bytes;
-	pthread_mutex_unlock(&s->lock);
-	return v;
+	return locked(s, &s->bytes);
 }
