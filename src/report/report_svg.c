@@ -95,7 +95,7 @@ report_svg_bars(struct buf *b, const char *title, const struct counters *c,
 	for (size_t i = 0; i < n; i++) {
 		int y = PAD_T + (int)i * row;
 		double w = (double)c->v[i].n / (double)max * (W - lab - 60);
-		char key[64];
+		char key[52];	/* ~6 px a character: fits the label column */
 
 		/* long labels are cut, on a character boundary */
 		snprintf(key, sizeof(key), "%s", c->v[i].key);
