@@ -31,16 +31,19 @@
  *    "truncated":bool}
  *
  * Speed and bounds: bytes are copied into a buffer per session (`buffer`
- * bytes) and written with one pwrite per run; everything that touches the
- * file system (creating, writing, closing, sessions.json) runs on an I/O
- * thread, in order, through a queue of 64 operations, so the caller does
- * not wait for the disk.  At most `max_open` sessions hold a buffer and at
- * most `max_open` files are open at once (the least recently written is
+ * bytes) and written with one pwrite per run -- or, with
+ * session_file_write_ref(), not copied at all: the session keeps a list
+ * of references (up to 128 pieces or `buffer` bytes per run) written with
+ * one pwritev.  Everything that touches the file system (creating,
+ * writing, closing, sessions.json) runs on an I/O thread, in order,
+ * through a queue of 64 operations, so the caller does not wait for the
+ * disk.  At most `max_open` sessions hold a pending run and at most
+ * `max_open` files are open at once (the least recently written is
  * written out / closed, and reopened when written again).  Memory:
- * (max_open + 65) * buffer bytes of buffers at most, plus a small record
- * per session (the caller bounds the number of sessions: the flow table
- * does).  Calls are for one thread (the caller's); the I/O thread is
- * internal.
+ * (max_open + 65) * buffer bytes of buffers plus (max_open + 65) * 2 KiB
+ * of iovec arrays at most, plus a small record per session (the caller
+ * bounds the number of sessions: the flow table does).  Calls are for one
+ * thread (the caller's); the I/O thread is internal.
  *
  * Live use (the gateway's `sessions DIR`): session_writer_new() once,
  * session_file_begin() when a direction's first data is on its way,
@@ -60,6 +63,11 @@ struct session_writer_config {
 	int no_index;		/* 1: no sessions.json */
 	int set_mtime;		/* 1 (default): file time = first packet, as tcpflow */
 	int no_thread;		/* 1: write on the caller's thread (default: an I/O thread) */
+	int create_inline;	/* 1: the caller's thread creates the files, the I/O
+				 * thread writes them (offline: spreads the work of
+				 * two cores evenly); 0: all on the I/O thread */
+	int balance;		/* 1: session_file_write_ref copies while the I/O
+				 * thread is behind (see session_writer.c) */
 };
 
 /* What a session is; copied at session_file_begin. */
@@ -107,6 +115,17 @@ struct session_file *session_file_begin(struct session_writer *w, const struct s
 /* Data at a stream offset (in any order; later bytes overwrite).  ts_ns: its packet's time. */
 void session_file_write(struct session_writer *w, struct session_file *s, uint64_t offset,
     const uint8_t *data, uint32_t len, uint64_t ts_ns);
+/*
+ * The same, without copying: the writer keeps a pointer to data, so the
+ * caller promises that the bytes stay valid and unchanged until
+ * session_writer_close() returns (offline: a capture kept mapped,
+ * pcap_source_keep_mapped()).  The writer may still copy them: to extend
+ * a copied run already pending for s, and with `balance` while the I/O
+ * thread is behind.  Copied and referenced writes mix freely on one
+ * session; they reach the file in the order they were made.
+ */
+void session_file_write_ref(struct session_writer *w, struct session_file *s,
+    uint64_t offset, const uint8_t *data, uint32_t len, uint64_t ts_ns);
 /* Bytes written so far: the file's length (max offset written, after clipping). */
 uint64_t session_file_length(const struct session_file *s);
 /* The file name (relative to the folder), "" while there is no file.

@@ -203,7 +203,7 @@ classify_frame(struct packet *p, const uint8_t *frame, uint32_t len,
 	uint32_t off = ETH_HLEN_;
 	uint16_t type;
 
-	memset(p, 0, sizeof(*p));
+	packet_clear(p);
 	p->ts_ns = ts_ns;
 	p->frame = frame;
 	p->caplen = len;

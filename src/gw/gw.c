@@ -24,6 +24,7 @@
 #include "engine/pipeline.h"
 #include "gw/gw_events.h"
 #include "io/afpacket.h"
+#include "io/afpacket_tx.h"
 #include "net/checksum.h"
 #include "stream/tcpflow.h"
 
@@ -31,7 +32,10 @@
  * One thread forwards both directions: it walks each port's RX ring in
  * batches of up to BATCH frames, decides each frame (classify, data
  * control), copies it to the capture ring and, if it passes, into the other
- * port's TX ring; one send() per batch hands the TX ring to the kernel.
+ * port's TX ring; one send() per batch hands the TX ring to the kernel --
+ * on a transmit thread (src/io/afpacket_tx.c) when there is more than one
+ * CPU, since on veth that system call carries the receivers' whole network
+ * stack.
  * When both RX rings are empty it sleeps in poll(2).  A second thread
  * (src/capture/pcap_ring.c) writes the capture; the forwarding thread never
  * waits for the disk except for the event log, which it writes in large
@@ -59,6 +63,7 @@ struct gw {
 	char *path;
 	const struct logger *lg;
 	struct afp_port *port[2];
+	struct afp_tx_thread *txt;	/* 'tx-thread on': send(2) off this thread */
 	struct control *ctl;
 	struct pcap_ring *cap;
 	struct gw_events *ev;
@@ -223,6 +228,8 @@ gw_new(const struct gw_config *gc, const char *config_path,
 		    afp_mtu(g->port[1]));
 		goto fail;
 	}
+	if (gc->tx_thread && (g->txt = afp_tx_thread_new(g->port, 2, err)) == NULL)
+		goto fail;
 
 	/* With inspect on, flow records (EVE flow, conn.log) are the
 	 * pipeline's alone: one per connection, with community_id and
@@ -380,6 +387,8 @@ finish_checksum(const struct packet *p)
 	memcpy(l4 + off, &c, 2);
 }
 
+static void kick(struct gw *g, int side);
+
 static void
 handle_frame(struct gw *g, int side, const struct afp_frame *f)
 {
@@ -436,7 +445,7 @@ handle_frame(struct gw *g, int side, const struct afp_frame *f)
 				(void)afp_tx_queue(ts[i] ? g->port[side] : out, rf[i],
 				    (uint32_t)rl[i], NULL, 0);
 			if (n > 0)	/* pump() kicks only the other port */
-				afp_tx_kick(g->port[side]);
+				kick(g, side);
 		}
 		return;
 	}
@@ -444,6 +453,18 @@ handle_frame(struct gw *g, int side, const struct afp_frame *f)
 		ss->tx_failed++;
 	else
 		ss->forwarded++;
+}
+
+/* Hands what was queued on port[side] to the kernel (or the TX thread). */
+static void
+kick(struct gw *g, int side)
+{
+	if (g->txt == NULL) {
+		afp_tx_kick(g->port[side]);
+		return;
+	}
+	afp_tx_pending_clear(g->port[side]);
+	afp_tx_thread_kick(g->txt, side);
 }
 
 static int
@@ -459,7 +480,7 @@ pump(struct gw *g, int side)
 		n++;
 	}
 	if (n > 0)
-		afp_tx_kick(g->port[!side]);
+		kick(g, !side);
 	return n;
 }
 
@@ -499,6 +520,8 @@ write_stats(struct gw *g)
 		json_kv_uint(&j, "tx_failed", g->ss[s].tx_failed);
 		json_kv_uint(&j, "pipeline_dropped", g->ss[s].pipeline_dropped);
 		json_kv_uint(&j, "kernel_drops", as.rx_kernel_drops);
+		json_kv_uint(&j, "tx_errors", as.tx_errors +
+		    (g->txt ? afp_tx_thread_errors(g->txt, s) : 0));
 		json_object_end(&j);
 	}
 	control_get_stats(g->ctl, &cs);
@@ -757,6 +780,7 @@ gw_free(struct gw *g)
 
 		(void)tcpflow_close(g->tf, &err);
 	}
+	afp_tx_thread_free(g->txt);	/* sends what is queued */
 	control_free(g->ctl);
 	gw_events_free(g->ev);
 	afp_close(g->port[0]);

@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <strings.h>
 
 #include "core/timefmt.h"
@@ -27,6 +28,25 @@ want_args(const struct config_stmt *st, int min, int max, const char *usage,
 	if (st->has_block)
 		return config_error(err, st, "'%s' takes no { block }",
 		    st->argv[0]);
+	return 0;
+}
+
+/* "KEY YES|NO": *out = 1 or 0. */
+static int
+choice(const struct config_stmt *st, const char *yes, const char *no, int *out,
+    struct error *err)
+{
+	char usage[64];
+
+	snprintf(usage, sizeof(usage), "%s %s|%s", st->argv[0], yes, no);
+	if (want_args(st, 2, 2, usage, err) == -1)
+		return -1;
+	if (strcmp(st->argv[1], yes) == 0)
+		*out = 1;
+	else if (strcmp(st->argv[1], no) == 0)
+		*out = 0;
+	else
+		return config_error(err, st, "expected '%s' or '%s'", yes, no);
 	return 0;
 }
 
@@ -464,30 +484,14 @@ parse_stmt(const struct config_stmt *st, struct gw_config *gc,
 			    "64..262144", st->argv[1]);
 		return 0;
 	}
-	if (strcmp(k, "offloads") == 0) {
-		if (want_args(st, 2, 2, "offloads off|keep", err) == -1)
-			return -1;
-		if (strcmp(st->argv[1], "off") == 0)
-			gc->offloads_keep = 0;
-		else if (strcmp(st->argv[1], "keep") == 0)
-			gc->offloads_keep = 1;
-		else
-			return config_error(err, st, "expected 'off' or 'keep'");
-		return 0;
-	}
+	if (strcmp(k, "tx-thread") == 0)
+		return choice(st, "on", "off", &gc->tx_thread, err);
+	if (strcmp(k, "offloads") == 0)
+		return choice(st, "keep", "off", &gc->offloads_keep, err);
 	if (strcmp(k, "sessions") == 0)
 		return set_string(st, &gc->sessions_dir, "sessions DIR", err);
-	if (strcmp(k, "inspect") == 0) {
-		if (want_args(st, 2, 2, "inspect on|off", err) == -1)
-			return -1;
-		if (strcmp(st->argv[1], "on") == 0)
-			gc->inspect = 1;
-		else if (strcmp(st->argv[1], "off") == 0)
-			gc->inspect = 0;
-		else
-			return config_error(err, st, "expected 'on' or 'off'");
-		return 0;
-	}
+	if (strcmp(k, "inspect") == 0)
+		return choice(st, "on", "off", &gc->inspect, err);
 	{
 		int r = detect_config_statement(&gc->ids, st, err);
 
@@ -524,6 +528,8 @@ gwconf_from_config(const struct config *cfg, struct gw_config *gc,
 	gc->capture_snaplen = 65535;
 	gc->stats_interval_ns = 60 * NSEC_PER_SEC;
 	gc->ring_frames = 4096;
+	/* a second CPU takes the send(2) calls (src/io/afpacket_tx.h) */
+	gc->tx_thread = sysconf(_SC_NPROCESSORS_ONLN) > 1;
 	for (int i = 0; i < cfg->nstmts; i++)
 		if (parse_stmt(&cfg->stmts[i], gc, err) == -1)
 			goto fail;

@@ -36,6 +36,7 @@ struct gw_config {
 	uint64_t stats_interval_ns;		/* 0: no periodic stats */
 	uint64_t ring_frames;			/* per ring, RX and TX */
 	int offloads_keep;			/* 1: don't turn GRO/GSO/TSO off */
+	int tx_thread;				/* 1: send(2) on a transmit thread */
 	int inspect;				/* 1: run the shared pipeline too */
 	char *sessions_dir;			/* 'sessions DIR': tcpflow files live (implies inspect) */
 	struct detect_stage_config ids;		/* ids-rules, ids-var, ids-classification */

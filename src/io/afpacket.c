@@ -218,6 +218,18 @@ afp_rx_next(struct afp_port *p, struct afp_frame *f)
 	    h->tp_vlan_tpid : 0x8100;
 	f->slot = h;
 	p->st.rx_packets++;
+	/* The kernel filled these lines on another CPU: ask for the headers
+	 * now, and for the next slot's, while this frame is decided. */
+	__builtin_prefetch(f->data);
+	__builtin_prefetch(f->data + 64);
+	{
+		const uint8_t *nx = p->rx + (size_t)((p->rx_cur + 1) % p->nframes) *
+		    p->frame_size;
+
+		__builtin_prefetch(nx);
+		__builtin_prefetch(nx + h->tp_mac);
+		__builtin_prefetch(nx + h->tp_mac + 64);
+	}
 	return 1;
 }
 
@@ -273,9 +285,23 @@ afp_tx_kick(struct afp_port *p)
 {
 	if (p->tx_pending == 0)
 		return;
+	if (afp_tx_send(p) == -1)
+		p->st.tx_errors++;
+	p->tx_pending = 0;
+}
+
+int
+afp_tx_send(struct afp_port *p)
+{
 	if (send(p->fd, NULL, 0, MSG_DONTWAIT) == -1 && errno != EAGAIN &&
 	    errno != ENOBUFS && errno != EINTR)
-		p->st.tx_errors++;
+		return -1;
+	return 0;
+}
+
+void
+afp_tx_pending_clear(struct afp_port *p)
+{
 	p->tx_pending = 0;
 }
 

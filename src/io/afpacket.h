@@ -59,6 +59,11 @@ int afp_tx_queue(struct afp_port *p, const uint8_t *a, uint32_t alen,
     const uint8_t *b, uint32_t blen);
 /* Hands queued frames to the kernel (one system call). */
 void afp_tx_kick(struct afp_port *p);
+/* The system call alone, for another thread (io/afpacket_tx.h): any
+ * thread may call it; -1 if it failed other than with a full queue. */
+int afp_tx_send(struct afp_port *p);
+/* The caller handed the queued frames to that thread. */
+void afp_tx_pending_clear(struct afp_port *p);
 void afp_get_stats(struct afp_port *p, struct afp_stats *st);
 
 /*

@@ -10,9 +10,13 @@
 
 /*
  * A pcap source reads one or more capture files, one after another, with
- * libpcap (classic pcap, nanosecond pcap and pcapng all work) and hands out
- * their frames with nanosecond timestamps.  A frame's data stays valid until
- * the next call.
+ * libpcap (classic pcap, nanosecond pcap and pcapng all work; classic pcap
+ * in a regular file is mapped and read in place, with libpcap's checks)
+ * and hands out their frames with nanosecond timestamps.  A frame's data
+ * stays valid until the next call -- except after pcap_source_keep_mapped():
+ * then the frames of mapped files (frame.stable == 1) stay valid until
+ * pcap_source_free(), so a consumer may keep pointers to them (apiary
+ * tcpflow hands payload to its writer thread without copying it).
  *
  * Errors always name the file and a byte offset: for a bad record, the
  * offset where that record starts (everything before it has been
@@ -33,6 +37,9 @@ struct pcap_frame {
 	int linktype;		/* DLT_* of the file (libpcap maps LINKTYPE_RAW 101 to DLT_RAW 12) */
 	uint64_t frame_no;	/* 1-based, within its file */
 	size_t file_index;	/* which of the files */
+	int stable;		/* 1: data stays valid until pcap_source_free()
+				 * (a mapped file, keep_mapped set); 0: until the
+				 * next call */
 };
 
 /* Files are opened only when reached; a missing one is an error then. */
@@ -42,6 +49,15 @@ struct pcap_source *pcap_source_new(const char *const *paths, size_t npaths,
 struct pcap_source *pcap_source_new_stream(FILE *fp, const char *name,
     struct error *err);
 void pcap_source_free(struct pcap_source *s);
+
+/*
+ * Call before reading: mapped files stay mapped until pcap_source_free()
+ * (by default a file is unmapped when it ends).  Memory: the mappings are
+ * address space, not RSS: pages behind the reader are still dropped
+ * (MADV_DONTNEED; touching them again refaults them from the page cache,
+ * same bytes), and a finished file's resident pages are all dropped.
+ */
+void pcap_source_keep_mapped(struct pcap_source *s);
 
 /* Accepts only these link types (copied); n == 0 accepts all again. */
 int pcap_source_accept_linktypes(struct pcap_source *s, const int *types,

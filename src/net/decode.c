@@ -188,27 +188,6 @@ decoder_expire(struct decoder *d, uint64_t now_ns)
 		defrag_expire(d->defrag, now_ns);
 }
 
-/*
- * memset(p, 0, sizeof(*p)) with unrolled 16-byte stores: GCC turns a plain
- * memset of this size into `rep stos`, whose start-up cost was about a
- * sixth of the time to decode a whole TCP segment.
- */
-typedef uint64_t zero16 __attribute__((vector_size(16), aligned(8), may_alias));
-typedef uint64_t zero8 __attribute__((aligned(8), may_alias));
-
-static inline void
-packet_clear(struct packet *p)
-{
-	_Static_assert(sizeof(*p) % 8 == 0, "struct packet is 8-byte sized");
-	zero16 *q = (zero16 *)(void *)p;
-	size_t i;
-#pragma GCC unroll 32
-	for (i = 0; i < sizeof(*p) / 16; i++)
-		q[i] = (zero16){ 0, 0 };
-	if (sizeof(*p) % 16)
-		*(zero8 *)(void *)((uint8_t *)p + sizeof(*p) - 8) = 0;
-}
-
 int
 decode_frame(struct decoder *d, struct packet *p, int linktype,
     const uint8_t *data, uint32_t caplen, uint32_t wirelen, uint64_t ts_ns)

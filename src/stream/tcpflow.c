@@ -18,6 +18,14 @@
  * stream engine.  Names are chosen by the session writer at the first
  * byte (O_EXCL, next free c<count>), the same rule tcpflow 1.6 uses, so
  * reused port pairs get the same suffixes in the same order.
+ *
+ * Zero copy: when the caller says the input is stable (offline, the
+ * capture kept mapped until after tcpflow_close), a chunk that lies inside
+ * the current packet's captured frame -- in-order data delivered straight
+ * from the segment, the common case -- is handed to the writer by
+ * reference.  Everything else is copied: data the engine held (its own
+ * copies), reassembled IP fragments (the defragmenter's buffer), chunks
+ * flushed outside a packet (flow timeouts and evictions), and live input.
  */
 
 #define TCPFLOW_SAVED 101	/* tcpflow keeps max_saved_flows (100) + 1 */
@@ -51,6 +59,8 @@ struct tcpflow {
 	struct stream_ctx *stream;
 	struct session_writer *writer;
 	int slot;
+	int stable;			/* tcpflow_input_stable() */
+	uintptr_t frame_lo, frame_hi;	/* the current packet's frame, if stable */
 	uint64_t removals;
 	struct tcpflow_stats st;
 };
@@ -77,7 +87,13 @@ deliver(void *user, const struct stream_chunk *c)
 		if (x->sess == NULL)
 			return;
 	}
-	session_file_write(t->writer, x->sess, c->offset, c->data, c->len, x->last_ns);
+	uintptr_t lo = (uintptr_t)c->data;
+	if (lo >= t->frame_lo && lo < t->frame_hi && c->len <= t->frame_hi - lo)
+		session_file_write_ref(t->writer, x->sess, c->offset, c->data,
+		    c->len, x->last_ns);
+	else
+		session_file_write(t->writer, x->sess, c->offset, c->data,
+		    c->len, x->last_ns);
 }
 
 /* tcpflow's remove_flow for one direction: deliver the rest, close, save. */
@@ -241,6 +257,10 @@ tcpflow_packet(struct tcpflow *t, struct packet *p)
 		len = 0;	/* tcpflow: data on a SYN is a violation, not stored */
 	}
 	if (len > 0 || fin || rst) {
+		if (t->stable) {
+			t->frame_lo = (uintptr_t)p->frame;
+			t->frame_hi = (uintptr_t)p->frame + p->caplen;
+		}
 		struct stream_segment s = {
 			.seq = seq, .data = p->payload, .len = len,
 			.flags = (uint8_t)(p->tcp_flags & (TCP_FIN | TCP_RST)),
@@ -250,9 +270,16 @@ tcpflow_packet(struct tcpflow *t, struct packet *p)
 			x->nsn = seq + len;
 		}
 		stream_dir_segment(t->stream, &x->sd, &s, deliver, x);
+		t->frame_lo = t->frame_hi = 0;
 	}
 	if (rst || stream_dir_ended(&x->sd))
 		dir_end(t, x);
+}
+
+void
+tcpflow_input_stable(struct tcpflow *t, int stable)
+{
+	t->stable = stable;
 }
 
 enum pipeline_verdict

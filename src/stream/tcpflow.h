@@ -63,6 +63,12 @@ struct tcpflow *tcpflow_new(struct flow_table *ft, const struct tcpflow_config *
     struct error *err);
 /* The stage: one decoded packet, after flow_table_lookup().  Ignores non-TCP. */
 void tcpflow_packet(struct tcpflow *t, struct packet *p);
+/*
+ * Whether the frames given from now on stay valid until after
+ * tcpflow_close() (offline: pcap_frame.stable).  Then in-order payload is
+ * written by reference (session_file_write_ref), not copied.  Default 0.
+ */
+void tcpflow_input_stable(struct tcpflow *t, int stable);
 /* The same as a pipeline stage (engine/pipeline.h): ctx is the struct tcpflow; always PASS. */
 enum pipeline_verdict tcpflow_stage(void *ctx, struct packet *p);
 /*

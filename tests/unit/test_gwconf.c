@@ -91,7 +91,7 @@ test_extended(void **state)
 	    "capture /tmp/x every 1h keep-size 20G snaplen 1600 buffer 64M\n"
 	    "conn-log /tmp/conn.log\nstats interval 30s\n"
 	    "flow-table max 100000\nfragment-table max 512\n"
-	    "drop-log 20/second\nring-frames 1024\noffloads keep\ninspect on\n"
+	    "drop-log 20/second\nring-frames 1024\noffloads keep\ntx-thread off\ninspect on\n"
 	    "sessions /tmp/sessions\n";
 
 	assert_int_equal(parse(text, &gc, &err), 0);
@@ -120,6 +120,7 @@ test_extended(void **state)
 	assert_int_equal(gc.policy.drop_log_count, 20);
 	assert_int_equal(gc.ring_frames, 1024);
 	assert_int_equal(gc.offloads_keep, 1);
+	assert_int_equal(gc.tx_thread, 0);
 	assert_int_equal(gc.inspect, 1);
 	assert_string_equal(gc.sessions_dir, "/tmp/sessions");
 	gwconf_free(&gc);
@@ -144,6 +145,7 @@ test_errors_name_file_line(void **state)
 		{ "allow out udp to 192.0.2.53 port 99999", 3, "expected N or N-M" },
 		{ "allow out any", 3, "would lift every limit" },
 		{ "fence out port 25", 3, "needs protocol tcp or udp" },
+		{ "tx-thread maybe", 3, "expected 'on' or 'off'" },
 		{ "fence out tcp to 192.0.2.999", 3, "address '192.0.2.999'" },
 		{ "capture /tmp rotate big", 3, "expected a size" },
 		{ "capture /tmp keep 0", 3, "expected a number of files" },

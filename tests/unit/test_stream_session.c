@@ -201,27 +201,281 @@ test_writer_fd_cache(void **state)
 	free(d);
 }
 
+
+/* ---- referenced writes ---------------------------------------------------- */
+
+/* What a file must hold: the writes applied in order, clipped. */
+struct model {
+	uint8_t data[64 * 1024];
+	uint32_t len;
+};
+
+static void
+model_write(struct model *m, uint64_t max, uint64_t off, const uint8_t *data, uint32_t len)
+{
+	if (max != 0 && off >= max)
+		return;
+	if (max != 0 && off + len > max)
+		len = (uint32_t)(max - off);
+	assert_true(off + len <= sizeof(m->data));
+	memcpy(m->data + off, data, len);
+	if (off + len > m->len)
+		m->len = (uint32_t)(off + len);
+}
+
+/* xorshift32: deterministic, and no short cycles in the low bits */
+static uint32_t
+lcg(uint32_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 17;
+	*x ^= *x << 5;
+	return *x;
+}
+
+/*
+ * Copied and referenced writes on many sessions (more than max_open, so
+ * runs are queued out and files closed and reopened), with appends that
+ * are adjacent in memory or not, long runs (past the iovec and byte
+ * bounds of one run), gaps forward, overwrites backward and clipping;
+ * every file compared byte for byte with a model.  The referenced bytes
+ * stay valid until close; the copied ones are scribbled over at once.
+ */
+static void
+writer_mixed(int no_thread, uint32_t max_open, uint64_t max_bytes, uint32_t seed)
+{
+	enum { NS = 12, NOPS = 3000 };
+	static uint8_t src[256 * 1024];
+	static struct model m[NS];
+	char *d = tmpdir();
+	struct session_writer_config cfg;
+	struct session_writer *w;
+	struct session_writer_stats st;
+	struct session_file *s[NS];
+	struct session_info info;
+	struct error err;
+	uint64_t next[NS] = { 0 };
+	size_t last_src[NS] = { 0 };
+	uint8_t scratch[4096];
+	static uint8_t buf[64 * 1024 + 1];
+	uint64_t want_bytes = 0;
+	uint32_t x = seed * 2654435761u;
+
+	for (size_t i = 0; i < sizeof(src); i++)
+		src[i] = (uint8_t)(lcg(&x) | 1);	/* never 0: holes show */
+	memset(m, 0, sizeof(m));
+	session_writer_config_default(&cfg);
+	cfg.dir = d;
+	cfg.max_open = max_open;
+	cfg.max_bytes = max_bytes;
+	cfg.buffer = 4096;		/* many runs */
+	cfg.no_thread = no_thread;
+	cfg.create_inline = (seed & 1) != 0;
+	cfg.balance = (seed & 2) != 0;	/* copies while the I/O thread is behind */
+	w = session_writer_new(&cfg, &err);
+	assert_non_null(w);
+	for (int k = 0; k < NS; k++) {
+		info_v4(&info, "192.0.2.1", (uint16_t)(1000 + k), "192.0.2.2", 80);
+		s[k] = session_file_begin(w, &info);
+		assert_non_null(s[k]);
+	}
+	for (int op = 0; op < NOPS; op++) {
+		int k = (int)(lcg(&x) % NS);
+		uint32_t r = lcg(&x) % 100;
+		uint32_t len = 1 + lcg(&x) % (r < 5 ? 6000 : 1500);
+		uint64_t off = next[k];
+		size_t from;
+
+		if (r >= 80 && r < 88)
+			off += 1 + lcg(&x) % 700;		/* a gap */
+		else if (r >= 88 && off > 0)
+			off -= lcg(&x) % (off < 2000 ? off : 2000);	/* overwrite */
+		if (off + len > sizeof(m[k].data))
+			continue;
+		/* adjacent in memory to the last piece half of the time */
+		if ((lcg(&x) & 1) && last_src[k] + len <= sizeof(src))
+			from = last_src[k];
+		else
+			from = lcg(&x) % (sizeof(src) - len);
+		model_write(&m[k], max_bytes, off, src + from, len);
+		if (lcg(&x) % 3 == 0 && len <= sizeof(scratch)) {
+			memcpy(scratch, src + from, len);
+			session_file_write(w, s[k], off, scratch, len, 0);
+			memset(scratch, 0xee, len);	/* copied: may change now */
+		} else {
+			session_file_write_ref(w, s[k], off, src + from, len, 0);
+		}
+		last_src[k] = from + len;
+		if (off + len > next[k])
+			next[k] = off + len;
+	}
+	for (int k = 0; k < NS; k++) {
+		assert_int_equal(session_file_length(s[k]), m[k].len);
+		want_bytes += m[k].len > 0;
+	}
+	assert_int_equal(session_writer_flush(w, &err), 0);
+	session_writer_get_stats(w, &st);
+	assert_int_equal(st.files, want_bytes);		/* every session wrote */
+	if (max_open < NS)
+		assert_true(st.reopens > 0);
+	if (max_bytes != 0)
+		assert_true(st.clipped_bytes > 0);
+	assert_int_equal(session_writer_close(w, &err), 0);
+	for (int k = 0; k < NS; k++) {
+		char name[128];
+		snprintf(name, sizeof(name), "192.000.002.001.%05d-192.000.002.002.00080", 1000 + k);
+		long n = slurp(d, name, buf, sizeof(buf));
+		assert_int_equal(n, (long)m[k].len);
+		assert_memory_equal(buf, m[k].data, m[k].len);
+	}
+	rmtree(d);
+	free(d);
+}
+
+static void
+test_writer_ref_mixed(void **state)
+{
+	int no_thread = *state != NULL;
+
+	writer_mixed(no_thread, 256, 0, 1);	/* all buffered at once */
+	writer_mixed(no_thread, 3, 0, 2);	/* LRU: runs out, files reopened */
+	writer_mixed(no_thread, 1, 0, 3);
+	writer_mixed(no_thread, 4, 20000, 4);	/* clipped */
+	writer_mixed(no_thread, 256, 0, 6);	/* balance, create_inline off */
+	writer_mixed(no_thread, 2, 0, 7);	/* balance, create_inline on */
+}
+
+/* The exact layout: a run of references, a hole, a copy in between. */
+static void
+test_writer_ref_layout(void **state)
+{
+	char *d = tmpdir();
+	struct session_writer_config cfg;
+	struct session_writer *w;
+	struct session_info i;
+	struct error err;
+	uint8_t buf[64];
+	char cp[8];
+
+	session_writer_config_default(&cfg);
+	cfg.dir = d;
+	cfg.max_bytes = 20;
+	cfg.no_index = 1;
+	cfg.no_thread = *state != NULL;
+	w = session_writer_new(&cfg, &err);
+	assert_non_null(w);
+	info_v4(&i, "192.0.2.1", 1, "192.0.2.2", 2);
+	struct session_file *a = session_file_begin(w, &i);
+	static const char text[] = "abcdefghijklmnopqrstuvwxyz";
+	session_file_write_ref(w, a, 0, (const uint8_t *)text, 3, 0);	/* abc */
+	session_file_write_ref(w, a, 3, (const uint8_t *)text + 3, 2, 0);	/* adjacent: de */
+	session_file_write_ref(w, a, 5, (const uint8_t *)text + 20, 1, 0);	/* u */
+	session_file_write_ref(w, a, 9, (const uint8_t *)text + 9, 3, 0);	/* hole, jkl */
+	memcpy(cp, "XY", 2);
+	session_file_write(w, a, 6, (const uint8_t *)cp, 2, 0);	/* copy into the hole */
+	memcpy(cp, "??", 2);
+	session_file_write_ref(w, a, 1, (const uint8_t *)"B", 1, 0);	/* overwrite */
+	session_file_write_ref(w, a, 15, (const uint8_t *)text, 26, 0);	/* clipped at 20 */
+	assert_int_equal(session_file_length(a), 20);
+	assert_int_equal(session_writer_close(w, &err), 0);
+	assert_int_equal(slurp(d, "192.000.002.001.00001-192.000.002.002.00002", buf, sizeof(buf)), 20);
+	assert_memory_equal(buf, "aBcdeuXY\0jkl\0\0\0abcde", 20);
+	rmtree(d);
+	free(d);
+}
+
 /* ---- through the pipeline ----------------------------------------------- */
 
 struct frames {
 	struct pipeline *pl;
 	uint64_t ts;
+	uint8_t (*arena)[2048];		/* frames kept here when set (stable input) */
+	int n;
 };
 
-static void
+/* Sends a frame; returns its payload (in the arena, or gone with NULL arena). */
+static uint8_t *
 send_tcp(struct frames *fr, const char *src, uint16_t sp, const char *dst,
     uint16_t dp, uint32_t seq, uint8_t flags, const char *payload)
 {
-	uint8_t f[2048];
+	uint8_t stack[2048];
+	uint8_t *f = fr->arena != NULL ? fr->arena[fr->n++] : stack;
 	struct pb_spec s = {
 		.src = src, .dst = dst, .sport = sp, .dport = dp, .seq = seq,
 		.ack = 1, .flags = flags, .payload = payload,
 		.payload_len = payload ? strlen(payload) : 0,
 	};
-	size_t n = pb_frame(&s, f, sizeof(f));
+	size_t n = pb_frame(&s, f, sizeof(stack));
 	assert_true(n > 0);
 	fr->ts += 1000000;
 	pipeline_frame(fr->pl, 1, f, (uint32_t)n, (uint32_t)n, fr->ts);
+	return fr->arena != NULL ? f + n - s.payload_len : NULL;
+}
+
+static struct pipeline *new_pipeline(void);
+
+/* Overwrites a sent frame's payload (len bytes) with 'X'. */
+static void
+scribble(uint8_t *payload, size_t len)
+{
+	assert_non_null(payload);
+	memset(payload, 'X', len);
+}
+
+/*
+ * Stable input: in-order payload is written by reference, everything else
+ * copied.  Shown by breaking the promise on purpose (no I/O thread, so the
+ * order is exact): frames changed after they were processed show the
+ * change in the file exactly where the writer kept a reference.
+ */
+static void
+test_tcpflow_stable(void **state)
+{
+	int stable = *state != NULL;
+	char *d = tmpdir();
+	struct tcpflow_config cfg;
+	struct error err;
+	static uint8_t arena[16][2048];
+	struct frames fr = { .ts = 1700000000ull * 1000000000ull, .arena = arena };
+	uint8_t buf[256];
+	uint8_t *pl;
+	const char *C = "192.0.2.1", *S = "192.0.2.2";
+
+	fr.pl = new_pipeline();
+	tcpflow_config_default(&cfg);
+	cfg.writer.dir = d;
+	cfg.writer.no_thread = 1;
+	struct tcpflow *t = tcpflow_new(pipeline_flows(fr.pl), &cfg, &err);
+	assert_non_null(t);
+	assert_int_equal(pipeline_add_stage(fr.pl, "tcpflow", tcpflow_stage, t, &err), 0);
+	tcpflow_input_stable(t, stable);
+
+	send_tcp(&fr, C, 1234, S, 80, 100, TCP_SYN, NULL);
+	send_tcp(&fr, S, 80, C, 1234, 500, TCP_SYN | TCP_ACK, NULL);
+	pl = send_tcp(&fr, C, 1234, S, 80, 101, TCP_ACK, "hell");	/* in order: a reference */
+	scribble(pl, 4);
+	pl = send_tcp(&fr, C, 1234, S, 80, 110, TCP_ACK, "!!");		/* held: copied */
+	scribble(pl, 2);
+	/* in order: "world" joins the pending references, then the held
+	 * "!!" is copied, so the references are written out first, before
+	 * "world" is changed */
+	pl = send_tcp(&fr, C, 1234, S, 80, 105, TCP_ACK, "world");
+	scribble(pl, 5);
+	pl = send_tcp(&fr, S, 80, C, 1234, 501, TCP_ACK, "reply");	/* pending reference */
+	scribble(pl, 5);
+	/* the ends write everything out; changes after them are too late */
+	send_tcp(&fr, C, 1234, S, 80, 112, TCP_FIN | TCP_ACK, NULL);
+	send_tcp(&fr, S, 80, C, 1234, 506, TCP_FIN | TCP_ACK, NULL);
+	assert_int_equal(pipeline_finish(fr.pl, &err), 0);
+	assert_int_equal(tcpflow_close(t, &err), 0);
+	pipeline_free(fr.pl);
+
+	assert_int_equal(slurp(d, "192.000.002.001.01234-192.000.002.002.00080", buf, sizeof(buf)), 11);
+	assert_memory_equal(buf, stable ? "XXXXworld!!" : "hellworld!!", 11);
+	assert_int_equal(slurp(d, "192.000.002.002.00080-192.000.002.001.01234", buf, sizeof(buf)), 5);
+	assert_memory_equal(buf, stable ? "XXXXX" : "reply", 5);
+	rmtree(d);
+	free(d);
 }
 
 static struct pipeline *
@@ -366,6 +620,7 @@ int
 main(void)
 {
 	static int inline_io = 1;	/* prestate: the writer without its I/O thread */
+	static int stable = 1;		/* prestate: stable input */
 
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_names),
@@ -373,7 +628,13 @@ main(void)
 		cmocka_unit_test_prestate(test_writer_files, &inline_io),
 		cmocka_unit_test(test_writer_fd_cache),
 		cmocka_unit_test_prestate(test_writer_fd_cache, &inline_io),
+		cmocka_unit_test(test_writer_ref_mixed),
+		cmocka_unit_test_prestate(test_writer_ref_mixed, &inline_io),
+		cmocka_unit_test(test_writer_ref_layout),
+		cmocka_unit_test_prestate(test_writer_ref_layout, &inline_io),
 		cmocka_unit_test(test_tcpflow_stage),
+		cmocka_unit_test(test_tcpflow_stable),
+		cmocka_unit_test_prestate(test_tcpflow_stable, &stable),
 		cmocka_unit_test(test_stream_stage),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
