@@ -2,7 +2,7 @@
 # summary: benchmark: apiary-gw (release, capture on) vs the Linux kernel bridge on the same veth topology.
 #
 #   bash bench/gateway/run.sh [SECONDS]      (default 5 s per measurement,
-#                                            best of ROUNDS=2, alternating)
+#                                            best of ROUNDS=3, alternating)
 #
 # Topology (tests/lib/gwnet.sh): attacker — gateway — honeypot, offloads
 # off on every veth end for both bridges (a packet-socket bridge needs
@@ -45,7 +45,7 @@ measure() {	# label -> sets TCP_BPS, UDP_PPS
 
 # Best of ROUNDS, alternating the two bridges, so that load from other jobs
 # on the machine hits both alike.
-rounds=${ROUNDS:-2}
+rounds=${ROUNDS:-3}
 GW_TCP=0; GW_UDP=0; K_TCP=0; K_UDP=0
 max() { awk -v a="$1" -v b="$2" 'BEGIN { print (a > b ? a : b) }'; }
 for ((r = 0; r < rounds; r++)); do

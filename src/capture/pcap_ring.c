@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -49,10 +50,13 @@
  */
 
 #define DIO_ALIGN 4096u		/* block size direct writes are aligned to */
-#define WRITE_MAX (1u << 20)	/* one write at most: frees ring space as it goes */
+#define WRITE_MAX (4u << 20)	/* one write at most: frees ring space as it goes */
+#define WRITE_MIN (1u << 20)	/* direct writes wait for this much (or idleness) */
 #define IDLE_FLUSH_NS (20 * NSEC_PER_SEC / 1000)
 #define NBOUND 64		/* file boundaries queued for the writer */
 #define FILE_HDR 24
+#define NDELETE 64		/* old files waiting to be unlinked */
+#define WRITER_NICE (-10)
 
 struct boundary {
 	uint64_t pad_at;	/* where the file before ends (padding follows) */
@@ -93,24 +97,79 @@ struct pcap_ring {
 	uint64_t cur_bytes;		/* bytes of the file handed to the writer */
 	uint64_t clean_to;		/* ring position written (buffered) up to */
 	uint64_t seq;
-	uint64_t retry_ns, last_flush_ns;
+	uint64_t retry_ns, last_write_ns;
 	struct kept *kept;
 	size_t nkept, capkept;
 	uint64_t kept_bytes;
 
+	/* old files are unlinked on a thread of their own: on a file system
+	 * mounted with discard, unlinking 100 MB takes ~30 ms, which the
+	 * writer cannot spare at line rate */
+	pthread_t deleter;
+	int deleter_started, del_init;
+	pthread_mutex_t del_mu;
+	pthread_cond_t del_cv;
+	char *del_q[NDELETE];
+	unsigned del_head, del_count;
+	int del_busy;
+	int del_stop;
+
 	_Atomic uint64_t packets, bytes, dropped, write_errors;
-	_Atomic uint64_t files_opened, files_deleted;
+	_Atomic uint64_t files_opened, files_deleted, buffered_bytes;
 	_Atomic uint64_t synced;	/* ring position known to be on disk */
 };
 
 static void
-forget_oldest(struct pcap_ring *r)
+unlink_counted(struct pcap_ring *r, const char *path)
 {
-	char path[4096 + 256];
-
-	snprintf(path, sizeof(path), "%s/%s", r->dir, r->kept[0].name);
 	if (unlink(path) == 0 || errno == ENOENT)
 		atomic_fetch_add(&r->files_deleted, 1);
+}
+
+static void *
+deleter(void *arg)
+{
+	struct pcap_ring *r = arg;
+
+	pthread_mutex_lock(&r->del_mu);
+	for (;;) {
+		char *path;
+
+		while (r->del_count == 0 && !r->del_stop)
+			pthread_cond_wait(&r->del_cv, &r->del_mu);
+		if (r->del_count == 0)
+			break;
+		path = r->del_q[r->del_head];
+		r->del_head = (r->del_head + 1) % NDELETE;
+		r->del_count--;
+		r->del_busy = 1;
+		pthread_mutex_unlock(&r->del_mu);
+		unlink_counted(r, path);
+		free(path);
+		pthread_mutex_lock(&r->del_mu);
+		r->del_busy = 0;
+	}
+	pthread_mutex_unlock(&r->del_mu);
+	return NULL;
+}
+
+static void
+forget_oldest(struct pcap_ring *r)
+{
+	char path[4096 + 256], *copy = NULL;
+
+	snprintf(path, sizeof(path), "%s/%s", r->dir, r->kept[0].name);
+	if (r->deleter_started) {
+		pthread_mutex_lock(&r->del_mu);
+		if (r->del_count < NDELETE && (copy = strdup(path)) != NULL) {
+			r->del_q[(r->del_head + r->del_count) % NDELETE] = copy;
+			r->del_count++;
+			pthread_cond_signal(&r->del_cv);
+		}
+		pthread_mutex_unlock(&r->del_mu);
+	}
+	if (copy == NULL)	/* no thread, queue full, no memory: here */
+		unlink_counted(r, path);
 	r->kept_bytes -= r->kept[0].size;
 	free(r->kept[0].name);
 	memmove(r->kept, r->kept + 1, (r->nkept - 1) * sizeof(*r->kept));
@@ -306,7 +365,16 @@ write_out(struct pcap_ring *r, uint64_t end, int all)
 			break;
 		if (to - tail > WRITE_MAX)
 			to = tail + WRITE_MAX;
-		rc = write_range(r, tail, to);
+		/* Falling behind (the ring over half full): through the page
+		 * cache, which takes a burst at memory speed and writes it back
+		 * with many requests in flight -- CPU spent only then. */
+		if (r->direct && atomic_load_explicit(&r->head,
+		    memory_order_relaxed) - tail > r->size / 2) {
+			rc = write_range_buffered(r, tail, to);
+			atomic_fetch_add(&r->buffered_bytes, to - tail);
+		} else {
+			rc = write_range(r, tail, to);
+		}
 		if (rc == -1 && errno == EINVAL && r->direct) {
 			/* the device wants another alignment: plain writes */
 			int fl = fcntl(r->fd, F_GETFL);
@@ -322,6 +390,7 @@ write_out(struct pcap_ring *r, uint64_t end, int all)
 		}
 		r->cur_bytes += to - tail;
 		atomic_fetch_add(&r->bytes, to - tail);
+		r->last_write_ns = time_mono_ns();
 		tail = to;
 		atomic_store_explicit(&r->tail, tail, memory_order_release);
 	}
@@ -331,7 +400,7 @@ write_out(struct pcap_ring *r, uint64_t end, int all)
 			return;
 		}
 		r->clean_to = end;
-		r->last_flush_ns = time_mono_ns();
+		r->last_write_ns = time_mono_ns();
 	}
 	if (r->cfg.keep_bytes)
 		enforce_bounds(r, 0);
@@ -394,6 +463,12 @@ writer(void *arg)
 {
 	struct pcap_ring *r = arg;
 
+	uint64_t prev_head = UINT64_MAX;
+
+	/* The writer needs little CPU but needs it at once: each direct write
+	 * waits for the disk, and a wake-up delayed behind the busy
+	 * forwarding threads is disk time lost.  Best effort (root only). */
+	(void)setpriority(PRIO_PROCESS, (id_t)gettid(), WRITER_NICE);
 	for (;;) {
 		int stop = atomic_load(&r->stop);
 		uint64_t head, end, bt, bh;
@@ -424,14 +499,24 @@ writer(void *arg)
 			if (r->failed && b == NULL && time_mono_ns() >= r->retry_ns)
 				atomic_store(&r->new_file, 1);
 		} else {
-			write_out(r, end, 0);
-			/* a nearly empty ring: make the file complete on disk
-			 * now and then, and at once when asked */
+			uint64_t pending = end - atomic_load_explicit(&r->tail,
+			    memory_order_relaxed);
+
+			/* large writes: one request at a time goes to the disk,
+			 * so each should be worth its wait */
+			if (pending >= WRITE_MIN || !r->direct)
+				write_out(r, end, 0);
+			/* The partial block, so that the file is complete on
+			 * disk: when asked, when nothing came in since the last
+			 * look, or every IDLE_FLUSH_NS while the data trickles
+			 * in too slowly for whole writes -- not while it streams
+			 * (the next direct write would have to flush it again). */
 			if (r->fd != -1 && r->clean_to < end &&
-			    (atomic_load(&r->want_sync) || stop ||
-			    time_mono_ns() - r->last_flush_ns >= IDLE_FLUSH_NS))
+			    (atomic_load(&r->want_sync) || stop || head == prev_head ||
+			    time_mono_ns() - r->last_write_ns >= IDLE_FLUSH_NS))
 				write_out(r, end, 1);
 		}
+		prev_head = head;
 		if (b == NULL && (r->fd == -1 || r->clean_to >= head ||
 		    atomic_load_explicit(&r->tail, memory_order_relaxed) >= head)) {
 			atomic_store(&r->synced, head);
@@ -490,6 +575,10 @@ pcap_ring_new(const struct pcap_ring_config *cfg, struct error *err)
 		return NULL;
 	}
 	scan_existing(r);
+	pthread_mutex_init(&r->del_mu, NULL);
+	pthread_cond_init(&r->del_cv, NULL);
+	r->del_init = 1;
+	r->deleter_started = pthread_create(&r->deleter, NULL, deleter, r) == 0;
 	rc = pthread_create(&r->thread, NULL, writer, r);
 	if (rc != 0) {
 		errno = rc;
@@ -605,6 +694,21 @@ pcap_ring_get_stats(struct pcap_ring *r, struct pcap_ring_stats *st)
 	st->write_errors = atomic_load(&r->write_errors);
 	st->files_opened = atomic_load(&r->files_opened);
 	st->files_deleted = atomic_load(&r->files_deleted);
+	st->buffered_bytes = atomic_load(&r->buffered_bytes);
+}
+
+/* 1 while old files wait to be unlinked. */
+static int
+deleting(struct pcap_ring *r)
+{
+	int busy;
+
+	if (!r->deleter_started)
+		return 0;
+	pthread_mutex_lock(&r->del_mu);
+	busy = r->del_count > 0 || r->del_busy;
+	pthread_mutex_unlock(&r->del_mu);
+	return busy;
 }
 
 void
@@ -616,6 +720,8 @@ pcap_ring_sync(struct pcap_ring *r)
 	/* Bounded: 10 s, then give up (a stuck disk must not hang exit). */
 	for (int i = 0; i < 10000 && atomic_load(&r->synced) < want &&
 	    !atomic_load(&r->hold); i++)
+		usleep(1000);
+	for (int i = 0; i < 10000 && deleting(r); i++)	/* and the old files gone */
 		usleep(1000);
 }
 
@@ -634,6 +740,17 @@ pcap_ring_free(struct pcap_ring *r)
 		atomic_store(&r->hold, 0);
 		atomic_store(&r->stop, 1);
 		pthread_join(r->thread, NULL);
+	}
+	if (r->deleter_started) {	/* after the writer: it queues deletions */
+		pthread_mutex_lock(&r->del_mu);
+		r->del_stop = 1;
+		pthread_cond_signal(&r->del_cv);
+		pthread_mutex_unlock(&r->del_mu);
+		pthread_join(r->deleter, NULL);
+	}
+	if (r->del_init) {
+		pthread_cond_destroy(&r->del_cv);
+		pthread_mutex_destroy(&r->del_mu);
 	}
 	for (size_t i = 0; i < r->nkept; i++)
 		free(r->kept[i].name);

@@ -33,6 +33,7 @@ struct pcap_ring_stats {
 	uint64_t dropped;		/* ring full: lost to capture */
 	uint64_t write_errors;		/* frames lost to a failing disk */
 	uint64_t files_opened, files_deleted;
+	uint64_t buffered_bytes;	/* written through the page cache to catch up */
 };
 
 struct pcap_ring;

@@ -63,7 +63,7 @@ struct gw {
 	char *path;
 	const struct logger *lg;
 	struct afp_port *port[2];
-	struct afp_tx_thread *txt;	/* 'tx-thread on': send(2) off this thread */
+	struct afp_tx_thread *txt[2];	/* 'tx-thread on': send(2) per port, off this thread */
 	struct control *ctl;
 	struct pcap_ring *cap;
 	struct gw_events *ev;
@@ -228,8 +228,9 @@ gw_new(const struct gw_config *gc, const char *config_path,
 		    afp_mtu(g->port[1]));
 		goto fail;
 	}
-	if (gc->tx_thread && (g->txt = afp_tx_thread_new(g->port, 2, err)) == NULL)
-		goto fail;
+	for (int i = 0; gc->tx_thread && i < 2; i++)
+		if ((g->txt[i] = afp_tx_thread_new(&g->port[i], 1, err)) == NULL)
+			goto fail;
 
 	/* With inspect on, flow records (EVE flow, conn.log) are the
 	 * pipeline's alone: one per connection, with community_id and
@@ -459,12 +460,12 @@ handle_frame(struct gw *g, int side, const struct afp_frame *f)
 static void
 kick(struct gw *g, int side)
 {
-	if (g->txt == NULL) {
+	if (g->txt[side] == NULL) {
 		afp_tx_kick(g->port[side]);
 		return;
 	}
 	afp_tx_pending_clear(g->port[side]);
-	afp_tx_thread_kick(g->txt, side);
+	afp_tx_thread_kick(g->txt[side], 0);
 }
 
 static int
@@ -521,7 +522,7 @@ write_stats(struct gw *g)
 		json_kv_uint(&j, "pipeline_dropped", g->ss[s].pipeline_dropped);
 		json_kv_uint(&j, "kernel_drops", as.rx_kernel_drops);
 		json_kv_uint(&j, "tx_errors", as.tx_errors +
-		    (g->txt ? afp_tx_thread_errors(g->txt, s) : 0));
+		    (g->txt[s] ? afp_tx_thread_errors(g->txt[s], 0) : 0));
 		json_object_end(&j);
 	}
 	control_get_stats(g->ctl, &cs);
@@ -551,6 +552,7 @@ write_stats(struct gw *g)
 		json_kv_uint(&j, "write_errors", ps.write_errors);
 		json_kv_uint(&j, "files", ps.files_opened);
 		json_kv_uint(&j, "files_deleted", ps.files_deleted);
+		json_kv_uint(&j, "buffered_bytes", ps.buffered_bytes);
 	} else {
 		json_kv_bool(&j, "enabled", 0);
 	}
@@ -780,7 +782,8 @@ gw_free(struct gw *g)
 
 		(void)tcpflow_close(g->tf, &err);
 	}
-	afp_tx_thread_free(g->txt);	/* sends what is queued */
+	afp_tx_thread_free(g->txt[0]);	/* sends what is queued */
+	afp_tx_thread_free(g->txt[1]);
 	control_free(g->ctl);
 	gw_events_free(g->ev);
 	afp_close(g->port[0]);

@@ -524,7 +524,7 @@ gwconf_from_config(const struct config *cfg, struct gw_config *gc,
 	gc->policy.max_frags = 4096;
 	gc->policy.drop_log_count = 10;
 	gc->policy.drop_log_window_ns = NSEC_PER_SEC;
-	gc->capture_buffer = 32u << 20;
+	gc->capture_buffer = 64u << 20;
 	gc->capture_snaplen = 65535;
 	gc->stats_interval_ns = 60 * NSEC_PER_SEC;
 	gc->ring_frames = 4096;
