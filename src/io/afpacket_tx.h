@@ -17,8 +17,7 @@
  * decides, captures and copies frames into the TX ring, then asks for a
  * kick (afp_tx_thread_kick: an atomic flag, a wake-up only when the thread
  * sleeps).  The TX ring is the queue between them; the kernel takes the
- * frames in ring order, so order is kept.  The thread spins briefly
- * before it sleeps (AFP_TX_SPIN_NS), as the forwarding loop does.
+ * frames in ring order, so order is kept.
  */
 struct afp_tx_thread;
 
