@@ -571,17 +571,6 @@ map_next(struct pcap_source *s, struct pcap_frame *f, struct error *err)
 	f->stable = s->keep_mapped;
 	s->frames++;
 	s->good_end += 16 + (uint64_t)caplen;
-	/* The next record's headers, decoded right after this frame, and
-	 * the bytes a few frames on: page-cache pages are cold, and the
-	 * hardware prefetcher stops at each page boundary. */
-	if (s->good_end + 4096 + 128 <= s->map_len) {
-		const uint8_t *nx = s->map + s->good_end;
-
-		__builtin_prefetch(nx);
-		__builtin_prefetch(nx + 64);
-		__builtin_prefetch(nx + 4096);
-		__builtin_prefetch(nx + 4096 + 64);
-	}
 	return 1;
 }
 
