@@ -2,6 +2,7 @@
 #ifndef APIARY_CAPTURE_PCAP_RING_H
 #define APIARY_CAPTURE_PCAP_RING_H
 
+#include <sched.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -46,6 +47,9 @@ int pcap_ring_write(struct pcap_ring *r, uint64_t ts_ns, const uint8_t *data,
 /* Like pcap_ring_write with the frame given in two pieces (a VLAN tag put back). */
 int pcap_ring_write2(struct pcap_ring *r, uint64_t ts_ns, const uint8_t *a,
     uint32_t alen, const uint8_t *b, uint32_t blen, uint32_t wirelen);
+/* Pins the writer thread to cpus (apiary-gw cpu-affinity capture). */
+int pcap_ring_set_cpus(struct pcap_ring *r, const cpu_set_t *cpus,
+    struct error *err);
 void pcap_ring_get_stats(struct pcap_ring *r, struct pcap_ring_stats *st);
 /* Waits until everything queued so far is on disk (flushed). */
 void pcap_ring_sync(struct pcap_ring *r);

@@ -19,6 +19,7 @@
 #include "capture/pcap_ring.h"
 #include "control/classify.h"
 #include "control/control.h"
+#include "core/cpuset.h"
 #include "core/json.h"
 #include "core/timefmt.h"
 #include "engine/pipeline.h"
@@ -138,6 +139,70 @@ set_honeynet(struct pipeline *pl, const struct control_policy *pol,
 	rc = pipeline_set_honeynet(pl, nets, pol->nhoneypots, err);
 	free(nets);
 	return rc;
+}
+
+/*
+ * cpu-affinity: pins the threads that exist by now.  The forwarding (this)
+ * thread goes last, so that no thread created before inherits its set.
+ * On two CPUs shared with the traffic, the forwarding thread and the
+ * honeynet port's transmit thread on one CPU, the uplink's on the other
+ * carried 15-35% more TCP toward the honeypot than no pinning
+ * (bench/gateway): the frames the forwarding thread copies into the TX
+ * ring are still in that CPU's cache when the kernel copies them out.
+ */
+static int
+apply_cpu_affinity(struct gw *g, const struct gw_config *gc,
+    struct error *err)
+{
+	char list[256], msg[1024];
+	size_t len = 0;
+
+	msg[0] = '\0';
+	for (int t = GW_NTHREADS - 1; t >= 0; t--) {
+		const struct gw_cpu_affinity *a = &gc->cpu[t];
+		const char *name = gwconf_thread_name((enum gw_thread)t);
+		int r;
+
+		if (!a->set)
+			continue;
+		if (cpuset_check_allowed(&a->cpus, err) == -1)
+			return error_prefix(err, "cpu-affinity %s: ", name);
+		switch (t) {
+		case GW_THREAD_TX_HONEYNET:
+		case GW_THREAD_TX_UPLINK: {
+			int side = t == GW_THREAD_TX_UPLINK ? SIDE_UP : SIDE_HN;
+
+			if (g->txt[side] == NULL) {
+				log_warn(g->lg, "cpu-affinity %s: no transmit "
+				    "threads (tx-thread off); ignored", name);
+				continue;
+			}
+			r = afp_tx_thread_set_cpus(g->txt[side], &a->cpus, err);
+			break;
+		}
+		case GW_THREAD_CAPTURE:
+			if (g->cap == NULL) {
+				log_warn(g->lg, "cpu-affinity capture: no capture "
+				    "configured; ignored");
+				continue;
+			}
+			r = pcap_ring_set_cpus(g->cap, &a->cpus, err);
+			break;
+		default:
+			r = cpuset_apply(pthread_self(), &a->cpus, err);
+			break;
+		}
+		if (r == -1)
+			return error_prefix(err, "cpu-affinity %s: ", name);
+		cpuset_format(&a->cpus, list, sizeof(list));
+		len += (size_t)snprintf(msg + len, sizeof(msg) - len, "%s%s %s",
+		    len ? ", " : "", name, list);
+		if (len >= sizeof(msg))
+			len = sizeof(msg) - 1;
+	}
+	if (len > 0)
+		log_info(g->lg, "cpu-affinity: %s", msg);
+	return 0;
 }
 
 struct gw *
@@ -338,6 +403,8 @@ gw_new(const struct gw_config *gc, const char *config_path,
 		    chown(gc->conn_log, g->uid, g->gid) == -1)
 			log_warn(lg, "chown %s: %s", gc->conn_log, strerror(errno));
 	}
+	if (apply_cpu_affinity(g, gc, err) == -1)
+		goto fail;
 	g->start_wall = time_now_ns();
 	g->start_mono = time_mono_ns();
 	return g;
@@ -629,6 +696,10 @@ reload(struct gw *g)
 	    (g->ids == NULL && nc.ids.nrule_files > 0))
 		log_warn(g->lg, "reload: inspect, sessions and adding ids-rules "
 		    "need a restart");
+	if (memcmp(nc.cpu, g->cfg.cpu, sizeof(nc.cpu)) != 0 ||
+	    nc.tx_thread != g->cfg.tx_thread)
+		log_warn(g->lg, "reload: cpu-affinity and tx-thread changes need "
+		    "a restart");
 	if (control_reload(g->ctl, &nc.policy, &err) == -1) {
 		log_error(g->lg, "reload: %s", err.msg);
 		gwconf_free(&nc);

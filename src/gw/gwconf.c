@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <strings.h>
 
+#include "core/cpuset.h"
 #include "core/timefmt.h"
 #include "core/units.h"
 
@@ -16,8 +17,8 @@
 #define EXPECTED_STMTS "honeynet-interface, uplink-interface, " \
 	"management-interface, honeypot, allow, fence, block, pass, mode, " \
 	"user, capture, eve-log, conn-log, stats, flow-table, fragment-table, " \
-	"drop-log, ring-frames, offloads, inspect, sessions or ids-rules, " \
-	"ids-var, ids-classification"
+	"drop-log, ring-frames, tx-thread, cpu-affinity, offloads, inspect, " \
+	"sessions or ids-rules, ids-var, ids-classification"
 
 static int
 want_args(const struct config_stmt *st, int min, int max, const char *usage,
@@ -386,6 +387,39 @@ parse_capture(const struct config_stmt *st, struct gw_config *gc,
 	return 0;
 }
 
+static const char *const thread_names[GW_NTHREADS] = {
+	"forward", "tx-honeynet", "tx-uplink", "capture"
+};
+
+const char *
+gwconf_thread_name(enum gw_thread t)
+{
+	return (unsigned)t < GW_NTHREADS ? thread_names[t] : "?";
+}
+
+/* cpu-affinity forward|tx-honeynet|tx-uplink|capture LIST */
+static int
+cpu_affinity(const struct config_stmt *st, struct gw_config *gc,
+    struct error *err)
+{
+	struct error e;
+	int t;
+
+	if (want_args(st, 3, 3, "cpu-affinity forward|tx-honeynet|tx-uplink|"
+	    "capture CPU-LIST", err) == -1)
+		return -1;
+	for (t = 0; t < GW_NTHREADS; t++)
+		if (strcmp(st->argv[1], thread_names[t]) == 0)
+			break;
+	if (t == GW_NTHREADS)
+		return config_error(err, st, "thread '%s': expected forward, "
+		    "tx-honeynet, tx-uplink or capture", st->argv[1]);
+	if (cpuset_parse(st->argv[2], &gc->cpu[t].cpus, &e) == -1)
+		return config_error(err, st, "%s", e.msg);
+	gc->cpu[t].set = 1;
+	return 0;
+}
+
 static int
 parse_stmt(const struct config_stmt *st, struct gw_config *gc,
     struct error *err)
@@ -486,6 +520,8 @@ parse_stmt(const struct config_stmt *st, struct gw_config *gc,
 	}
 	if (strcmp(k, "tx-thread") == 0)
 		return choice(st, "on", "off", &gc->tx_thread, err);
+	if (strcmp(k, "cpu-affinity") == 0)
+		return cpu_affinity(st, gc, err);
 	if (strcmp(k, "offloads") == 0)
 		return choice(st, "keep", "off", &gc->offloads_keep, err);
 	if (strcmp(k, "sessions") == 0)

@@ -3,6 +3,7 @@
 #define APIARY_GW_GWCONF_H
 
 #include <net/if.h>
+#include <sched.h>
 #include <stdint.h>
 
 #include "control/control.h"
@@ -16,6 +17,20 @@
  * is parsed again and only the policy (limits, lists, mode) and the stats
  * interval are applied; other changes are reported as needing a restart.
  */
+/* The gateway's busy threads, for 'cpu-affinity THREAD LIST'. */
+enum gw_thread {
+	GW_THREAD_FORWARD,		/* the main thread: decide, capture, copy */
+	GW_THREAD_TX_HONEYNET,		/* send(2) on the honeynet port */
+	GW_THREAD_TX_UPLINK,		/* send(2) on the uplink port */
+	GW_THREAD_CAPTURE,		/* the capture writer */
+	GW_NTHREADS
+};
+
+struct gw_cpu_affinity {
+	int set;			/* 0: left to the scheduler */
+	cpu_set_t cpus;
+};
+
 struct gw_config {
 	char honeynet_if[IF_NAMESIZE];
 	char uplink_if[IF_NAMESIZE];
@@ -37,6 +52,7 @@ struct gw_config {
 	uint64_t ring_frames;			/* per ring, RX and TX */
 	int offloads_keep;			/* 1: don't turn GRO/GSO/TSO off */
 	int tx_thread;				/* 1: send(2) on a transmit thread */
+	struct gw_cpu_affinity cpu[GW_NTHREADS];	/* 'cpu-affinity' */
 	int inspect;				/* 1: run the shared pipeline too */
 	char *sessions_dir;			/* 'sessions DIR': tcpflow files live (implies inspect) */
 	struct detect_stage_config ids;		/* ids-rules, ids-var, ids-classification */
@@ -47,5 +63,7 @@ int gwconf_from_config(const struct config *cfg, struct gw_config *out,
     struct error *err);
 int gwconf_load(const char *path, struct gw_config *out, struct error *err);
 void gwconf_free(struct gw_config *gc);
+/* "forward", "tx-honeynet", "tx-uplink", "capture": the config's names. */
+const char *gwconf_thread_name(enum gw_thread t);
 
 #endif

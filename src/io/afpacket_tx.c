@@ -5,9 +5,11 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/cpuset.h"
 #include "core/timefmt.h"
 
 #define AFP_TX_MAX_PORTS 4
@@ -58,6 +60,11 @@ tx_main(void *arg)
 {
 	struct afp_tx_thread *t = arg;
 	uint64_t idle_since = 0;
+	char name[16];
+
+	/* named for top -H and perf: "tx hn0" */
+	snprintf(name, sizeof(name), "tx %s", afp_name(t->port[0]));
+	(void)pthread_setname_np(pthread_self(), name);
 
 	/* A short spin before sleeping: a burst of small frames comes as
 	 * many small kicks, each a wake-up if the thread slept.  Kept short:
@@ -128,6 +135,13 @@ afp_tx_thread_kick(struct afp_tx_thread *t, int i)
 		pthread_cond_signal(&t->wake);
 		pthread_mutex_unlock(&t->mu);
 	}
+}
+
+int
+afp_tx_thread_set_cpus(struct afp_tx_thread *t, const cpu_set_t *cpus,
+    struct error *err)
+{
+	return cpuset_apply(t->thread, cpus, err);
 }
 
 uint64_t

@@ -2,6 +2,7 @@
 #ifndef APIARY_IO_AFPACKET_TX_H
 #define APIARY_IO_AFPACKET_TX_H
 
+#include <sched.h>
 #include <stdint.h>
 
 #include "core/error.h"
@@ -25,6 +26,9 @@ struct afp_tx_thread *afp_tx_thread_new(struct afp_port *const *ports, int nport
     struct error *err);
 /* Frames were queued on ports[i]: have them sent soon. */
 void afp_tx_thread_kick(struct afp_tx_thread *t, int i);
+/* Pins the thread to cpus (cpu-affinity). */
+int afp_tx_thread_set_cpus(struct afp_tx_thread *t, const cpu_set_t *cpus,
+    struct error *err);
 /* send(2) failures of the thread on ports[i] (other than a full queue). */
 uint64_t afp_tx_thread_errors(const struct afp_tx_thread *t, int i);
 /* Sends what is queued and stops the thread. */

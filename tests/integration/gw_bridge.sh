@@ -21,10 +21,31 @@ echo "$out" | grep -q "bad.conf:3:.*expected" || fail "error lacks file:line: $o
 # Not running: nothing crosses (no kernel bridge, no forwarding).
 netns_exec a busybox ping -c 1 -W 1 "$GW_HP" >/dev/null 2>&1 && fail "frames cross with no gateway"
 
+# cpu-affinity pins each named thread: the first and the last CPU this
+# test may use (the same one on a single CPU).
+cpus=$(awk '/^Cpus_allowed_list:/ {print $2}' /proc/self/status)
+lo=$(echo "$cpus" | tr ',-' '\n\n' | sort -n | head -n1)
+hi=$(echo "$cpus" | tr ',-' '\n\n' | sort -n | tail -n1)
+printf 'cpu-affinity forward %s\ncpu-affinity tx-honeynet %s\ncpu-affinity tx-uplink %s\ncpu-affinity capture %s\n' \
+    "$lo" "$lo" "$hi" "$hi" >>"$conf"
+"$(gwnet_bin)" -n -c "$conf" >/dev/null || fail "-n rejects cpu-affinity"
 gwnet_start_gw "$conf" || fail "start"
+gwpid=$(pgrep -P "$GW_PID" -f apiary-gw || echo "$GW_PID")
 # Privileges dropped to nobody after opening the sockets.
-uid=$(awk '/^Uid:/ {print $2}' "/proc/$(pgrep -P "$GW_PID" -f apiary-gw || echo "$GW_PID")/status" 2>/dev/null)
+uid=$(awk '/^Uid:/ {print $2}' "/proc/$gwpid/status" 2>/dev/null)
 [ "$uid" = "$(id -u nobody)" ] || fail "still uid $uid after start"
+declare -A want=([apiary-gw]=$lo ["tx hn0"]=$lo ["tx up0"]=$hi [capture]=$hi)
+seen=0
+for t in /proc/"$gwpid"/task/*; do
+	name=$(cat "$t/comm" 2>/dev/null) || continue
+	[ -n "${want[$name]+x}" ] || continue
+	got=$(awk '/^Cpus_allowed_list:/ {print $2}' "$t/status")
+	[ "$got" = "${want[$name]}" ] || fail "thread '$name' on CPUs $got, want ${want[$name]}"
+	seen=$((seen + 1))
+done
+# the main thread, and the transmit threads where there is more than one CPU
+[ "$seen" -ge 2 ] || fail "only $seen pinned threads found"
+grep -q "cpu-affinity: .*forward $lo" "$GW_LOG_FILE" || fail "cpu-affinity not logged"
 
 netns_bg h socat TCP-LISTEN:80,reuseaddr,fork SYSTEM:'echo hello-tcp'
 netns_bg h socat UDP-RECVFROM:7777,fork SYSTEM:'read -r x; echo hello-udp'

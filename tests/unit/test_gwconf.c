@@ -92,6 +92,7 @@ test_extended(void **state)
 	    "conn-log /tmp/conn.log\nstats interval 30s\n"
 	    "flow-table max 100000\nfragment-table max 512\n"
 	    "drop-log 20/second\nring-frames 1024\noffloads keep\ntx-thread off\ninspect on\n"
+	    "cpu-affinity forward 0\ncpu-affinity capture 1-3,6\n"
 	    "sessions /tmp/sessions\n";
 
 	assert_int_equal(parse(text, &gc, &err), 0);
@@ -121,6 +122,13 @@ test_extended(void **state)
 	assert_int_equal(gc.ring_frames, 1024);
 	assert_int_equal(gc.offloads_keep, 1);
 	assert_int_equal(gc.tx_thread, 0);
+	assert_int_equal(gc.cpu[GW_THREAD_FORWARD].set, 1);
+	assert_int_equal(CPU_COUNT(&gc.cpu[GW_THREAD_FORWARD].cpus), 1);
+	assert_true(CPU_ISSET(0, &gc.cpu[GW_THREAD_FORWARD].cpus));
+	assert_int_equal(gc.cpu[GW_THREAD_TX_HONEYNET].set, 0);
+	assert_int_equal(CPU_COUNT(&gc.cpu[GW_THREAD_CAPTURE].cpus), 4);
+	assert_true(CPU_ISSET(6, &gc.cpu[GW_THREAD_CAPTURE].cpus));
+	assert_false(CPU_ISSET(4, &gc.cpu[GW_THREAD_CAPTURE].cpus));
 	assert_int_equal(gc.inspect, 1);
 	assert_string_equal(gc.sessions_dir, "/tmp/sessions");
 	gwconf_free(&gc);
@@ -146,6 +154,11 @@ test_errors_name_file_line(void **state)
 		{ "allow out any", 3, "would lift every limit" },
 		{ "fence out port 25", 3, "needs protocol tcp or udp" },
 		{ "tx-thread maybe", 3, "expected 'on' or 'off'" },
+		{ "cpu-affinity decoder 0", 3, "thread 'decoder': expected forward" },
+		{ "cpu-affinity forward 1-0", 3, "bad item at '1-0'" },
+		{ "cpu-affinity tx-uplink 0,,1", 3, "bad item at ',1'" },
+		{ "cpu-affinity capture 99999", 3, "CPU list '99999'" },
+		{ "cpu-affinity forward", 3, "expected 'cpu-affinity forward|" },
 		{ "fence out tcp to 192.0.2.999", 3, "address '192.0.2.999'" },
 		{ "capture /tmp rotate big", 3, "expected a size" },
 		{ "capture /tmp keep 0", 3, "expected a number of files" },
