@@ -26,24 +26,44 @@
  * tcpflow's file layout for gaps: a hole where data follows, nothing at
  * the end.
  *
- * Everything that touches the file system runs on an I/O thread, in the
- * order it was asked for, fed through a bounded queue (SW_QUEUE
- * operations): creating the file (the O_EXCL probe for a free c<count>
- * name), pwrite, close, the file time, the sessions.json lines.  The
- * caller (the packet path; live, the gateway's) only copies bytes into
- * buffers and queues them, so it never waits for the disk unless the
- * queue is full, and on two cores reading and reassembling overlap with
- * writing.  The caller's side and the thread's side of a session are
- * separate fields; the name, which only the thread knows, is read by the
- * caller after op_drain() (session_file_name, session_writer_matches).
+ * Everything that touches the file system runs on I/O threads (two by
+ * default on two or more CPUs: io_threads), fed through bounded queues
+ * (SW_QUEUE operations each): creating the file (the O_EXCL probe for a
+ * free c<count> name), pwrite, close, the file time, the sessions.json
+ * lines.  The caller (the packet path; live, the gateway's) only copies
+ * bytes into buffers (or records references) and queues them, so it
+ * never waits for the disk unless the queues are full, and reading and
+ * reassembling overlap with writing.  Why two threads: offline, the
+ * kernel's copy into the page cache (and its page allocation) is about
+ * three quarters of all the CPU time, more than one core can do in the
+ * time the reading thread needs, so it is spread over both cores.
+ *
+ * Order.  A session's operations go to one thread while any of them is
+ * queued or running (s->inflight), so they run in the order they were
+ * asked for; when none is, the next one goes to the thread with the
+ * fewest bytes waiting (sessions are very unequal: on the bench capture
+ * eight of 608 carry most of the bytes, and a fixed session-to-thread
+ * map left one thread with 62% of them).  Creating a file on the I/O
+ * side (without create_inline) always goes to the thread its base name
+ * hashes to, so the probes for one name run in order and c1, c2, ...
+ * are given as tcpflow gives them.  The sessions.json lines are made by
+ * whichever thread ends a session, numbered in the order the caller
+ * ended them, and written in that order (a window of SW_INDEX_WINDOW
+ * lines; the caller waits at its edge), so the index is the same
+ * whatever the threads do.  The caller's side and the threads' side of a
+ * session are separate fields; the name, which only the I/O side knows
+ * (unless the caller created the file), is read by the caller after
+ * op_drain() (session_file_name, session_writer_matches).
  *
  * Bounds: at most max_open sessions hold a buffer on the caller's side
  * (the least recently written one is queued out to make room), and at
- * most max_open files are open on the thread's side (the least recently
- * written is closed and reopened later): thousands of concurrent sessions
- * work within the fd limit.  A buffer changes hands with its write and
- * comes back to a pool: buffer memory is at most (max_open + SW_QUEUE + 1)
- * * buffer bytes.  With no_thread the same operations run inline.
+ * most max_open files are open on the threads' side, in one list under
+ * files_mu (the least recently written file no thread is writing is
+ * closed, and reopened later): thousands of concurrent sessions work
+ * within the fd limit.  A buffer changes hands with its write and comes
+ * back to a pool: buffer memory is at most (max_open + threads *
+ * (SW_QUEUE + 1)) * buffer bytes.  With no_thread the same operations
+ * run inline.
  *
  * Referenced writes (session_file_write_ref): offline, the payload lies
  * in the mapped capture, which stays mapped until the writer is closed,
@@ -53,32 +73,33 @@
  * a buffer: contiguous offsets, at most SW_IOV pieces or `buffer` bytes
  * (one piece may be longer), written with one pwritev.  A session holds
  * either kind of run, never both: switching kinds queues the pending run
- * first, and the I/O thread runs operations in order, so later bytes
- * still overwrite earlier ones as with copies.  The iovec arrays come from
- * a second pool with the same limit (max_open + SW_QUEUE + 1 arrays of
+ * first, and its operations run in order, so later bytes still overwrite
+ * earlier ones as with copies.  The iovec arrays come from a second pool
+ * with the same limit (max_open + threads * (SW_QUEUE + 1) arrays of
  * SW_IOV * 16 bytes), and a session holding either kind counts towards
  * the same max_open bound of buffered sessions.
  *
- * Measured (bench capture of 337 MB, output on tmpfs, two cores, medians
- * of 30 alternating runs): references alone made `apiary tcpflow`
- * slower, 0.198 s against 0.178 s wall.  The caller's CPU time drops
- * (167 -> 123 ms) but the I/O thread's grows (170 -> 179 ms: the kernel
- * now copies from the cold mapping instead of a warm buffer) and it was
- * already the longer of the two, so it sets the pace alone.  With
- * `balance` a new run is copied while the I/O thread has SW_BEHIND
- * operations waiting, else referenced: 0.177 s, as fast as copying
- * everything.  References pay off only with the writing spread over more
- * threads: a prototype with two I/O threads (sessions sharded by file
- * name) and a 256-deep queue ran in 0.155 s, but only with the stream
- * engine's retain ring off (it reads every byte on the caller's side).
+ * Measured (bench capture of 337 MB, 608 files, output on tmpfs, two
+ * cores).  With one I/O thread, references alone were slower (0.198 s
+ * against 0.178 s wall: the one I/O thread, already the longer of the
+ * two, now copied from the cold mapping), and `balance` (copy a new run
+ * while the I/O thread has SW_BEHIND operations waiting) only got back
+ * to 0.177 s.  With two I/O threads, references, and the stream engine
+ * keeping references too (it no longer reads the payload): the reading
+ * thread takes ~52 ms of CPU, the two I/O threads ~150 ms together, and
+ * the run 0.10-0.12 s wall (best of 5); `balance` there only moves
+ * copying onto the reading thread (0.136 s against 0.127 s median), so
+ * `apiary tcpflow` leaves it off.
  */
 
 #define SESSION_NAME_MAX 160
 #define SESSION_MAX_PROBES 100000	/* c1..cN names tried before giving up */
 #define INDEX_FLUSH (256 * 1024)
-#define SW_QUEUE 64			/* operations queued for the I/O thread */
+#define SW_QUEUE 128			/* operations queued per I/O thread */
 #define SW_IOV 128			/* pieces of one referenced run (pwritev) */
-#define SW_BEHIND (SW_QUEUE / 2)	/* balance: copy while this many ops wait */
+#define SW_BEHIND (SW_QUEUE / 2)	/* balance: copy while this many ops wait (per thread) */
+#define SW_THREADS_MAX 8		/* I/O threads at most */
+#define SW_INDEX_WINDOW 1024		/* index lines waiting for an earlier one, at most */
 
 _Static_assert(SW_IOV <= IOV_MAX, "one pwritev per run");
 
@@ -97,16 +118,21 @@ struct session_file {
 	int kept;			/* session_file_keep(): freed by release */
 	int created;			/* create_inline: the caller tried to create it */
 	int ended;
+	unsigned name_shard;		/* the I/O thread that creates its file */
+	unsigned shard;			/* the I/O thread of its queued operations */
+	unsigned inflight;		/* operations queued or running (atomic) */
 	struct session_file *bprev, *bnext;	/* holding a buffer, most recent first */
 	struct session_file *prev, *next;	/* live (or kept) sessions */
-	/* I/O thread's side */
+	/* I/O threads' side (one at a time: the one running its operation) */
 	char name[SESSION_NAME_MAX];	/* "" until the file exists */
-	int fd;				/* -1 when not open */
 	int failed;			/* could not create: data is dropped */
+	/* under files_mu */
+	int fd;				/* -1 when not open */
+	int running;			/* an I/O thread writes it: not to be closed */
 	struct session_file *fprev, *fnext;	/* open files, most recent first */
 };
 
-enum op_kind { OP_WRITE, OP_END, OP_FREE, OP_INDEX_FLUSH };
+enum op_kind { OP_WRITE, OP_END, OP_FREE };
 
 struct op {
 	enum op_kind kind;
@@ -119,8 +145,37 @@ struct op {
 	uint64_t off;
 	struct session_counts counts;	/* OP_END */
 	int have_counts;
+	uint64_t seq;			/* OP_END: its place in sessions.json */
 	uint64_t last_ns, length;
 	int truncated;
+};
+
+/*
+ * One I/O thread and its queue (under its own lock).  A session's
+ * operations go to one thread while any of them is queued or running, so
+ * they run in order; once none is, its next one goes to the thread with
+ * the fewest bytes waiting.  An operation that creates a file on the I/O
+ * side goes to the thread its base name hashes to, so the O_EXCL probes
+ * for one name (c1, c2, ...) run in the order they were asked for.
+ */
+struct sw_shard {
+	struct session_writer *w;
+	pthread_t thread;
+	int started;
+	pthread_mutex_t mu;
+	pthread_cond_t not_empty, not_full, idle;
+	struct op ring[SW_QUEUE];
+	unsigned head, count;
+	int busy, stop;
+	unsigned pushers, drainers;	/* callers waiting for room, for idle */
+	uint64_t pending;		/* bytes queued or being written (+1 KiB an op) */
+	struct session_writer_stats st;	/* files, reopens, bytes, sessions: under mu */
+};
+
+/* An index line done out of order, waiting for the earlier ones. */
+struct sw_line {
+	struct buf text;
+	int done;
 };
 
 struct session_writer {
@@ -131,25 +186,33 @@ struct session_writer {
 	struct session_file *bhead, *btail;
 	uint32_t buffered;
 	uint64_t clipped_bytes;
-	/* I/O thread's side */
+	uint64_t end_seq;		/* OP_ENDs queued so far */
+	/* the index, under idx_mu (when threaded) */
+	pthread_mutex_t idx_mu;
+	pthread_cond_t idx_room;
 	int index_fd;
-	struct buf index;
+	struct buf index;		/* lines in order, not yet written */
+	struct sw_line *lines;		/* SW_INDEX_WINDOW, by seq */
+	uint64_t idx_next;		/* seq of the next line for index */
+	unsigned idx_waiting;
+	/* I/O threads */
+	unsigned nshards;
+	struct sw_shard sh[SW_THREADS_MAX];
+	/* the open files, shared by the I/O threads, under files_mu */
+	pthread_mutex_t files_mu;
 	struct session_file *fhead, *ftail;
 	uint32_t open_count;
 	/* shared, under mu (when threaded) */
 	int threaded;
-	pthread_t thread;
 	pthread_mutex_t mu;
-	pthread_cond_t not_empty, not_full, idle, buf_back;
-	struct op ring[SW_QUEUE];
-	unsigned head, count;
-	int busy, stop;
+	pthread_cond_t buf_back;
+	unsigned pool_waiting;
 	struct sw_pool {
 		void **items;
 		unsigned nfree, allocated, limit;
 		size_t size;
 	} bufs, iovs;			/* buffers; iovec arrays */
-	struct session_writer_stats st;	/* clipped_bytes kept on the caller's side */
+	uint64_t write_errors;
 	char error[512];
 };
 
@@ -187,7 +250,7 @@ note_error(struct session_writer *w, const char *fmt, ...)
 	va_list ap;
 
 	lock(w);
-	w->st.write_errors++;
+	w->write_errors++;
 	if (w->error[0] == '\0') {
 		va_start(ap, fmt);
 		vsnprintf(w->error, sizeof(w->error), fmt, ap);
@@ -200,25 +263,56 @@ const char *
 session_writer_error(const struct session_writer *w)
 {
 	/* set once (the first error), complete before the lock is released;
-	 * callers read it after op_drain() or the thread's end */
+	 * callers read it after op_drain() or the threads' end */
 	return w->error[0] ? w->error : NULL;
+}
+
+static void
+stats_add(struct session_writer_stats *t, const struct session_writer_stats *d)
+{
+	t->sessions += d->sessions;
+	t->files += d->files;
+	t->bytes += d->bytes;
+	t->reopens += d->reopens;
 }
 
 void
 session_writer_get_stats(const struct session_writer *w, struct session_writer_stats *st)
 {
-	struct session_writer *m = (struct session_writer *)w;	/* for the lock */
+	struct session_writer *m = (struct session_writer *)w;	/* for the locks */
 
+	memset(st, 0, sizeof(*st));
+	for (unsigned i = 0; i < w->nshards; i++) {
+		struct sw_shard *sh = &m->sh[i];
+		if (w->threaded)
+			pthread_mutex_lock(&sh->mu);
+		stats_add(st, &sh->st);
+		if (w->threaded)
+			pthread_mutex_unlock(&sh->mu);
+	}
 	lock(m);
-	*st = w->st;
+	st->write_errors = w->write_errors;
 	unlock(m);
 	st->clipped_bytes = w->clipped_bytes;
 }
+
+/* The I/O threads by default: two where there are two CPUs (a second one
+ * spreads the kernel's copy into the page cache over both cores), else one. */
+static unsigned
+default_threads(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n >= 2 ? 2 : 1;
+}
+
+static void stop_threads(struct session_writer *w);
 
 struct session_writer *
 session_writer_new(const struct session_writer_config *cfg, struct error *err)
 {
 	struct session_writer *w = calloc(1, sizeof(*w));
+	unsigned n;
 
 	if (w == NULL)
 		return error_errno(err, "session writer"), NULL;
@@ -227,6 +321,14 @@ session_writer_new(const struct session_writer_config *cfg, struct error *err)
 		w->cfg.max_open = 1;
 	if (w->cfg.buffer < 4096)
 		w->cfg.buffer = 4096;
+	n = w->cfg.io_threads != 0 ? w->cfg.io_threads : default_threads();
+	if (n > SW_THREADS_MAX)
+		n = SW_THREADS_MAX;
+	if (n > w->cfg.max_open)
+		n = w->cfg.max_open;	/* each thread writes one open file at least */
+	w->nshards = n;
+	for (unsigned i = 0; i < n; i++)
+		w->sh[i].w = w;
 	w->index_fd = -1;
 	w->dirfd = -1;
 	buf_init(&w->index, 0);
@@ -246,8 +348,14 @@ session_writer_new(const struct session_writer_config *cfg, struct error *err)
 			error_errno(err, "%s/sessions.json", cfg->dir);
 			goto fail;
 		}
+		w->lines = calloc(SW_INDEX_WINDOW, sizeof(*w->lines));
+		if (w->lines == NULL) {
+			error_errno(err, "session writer");
+			goto fail;
+		}
 	}
-	w->bufs.limit = w->iovs.limit = w->cfg.max_open + SW_QUEUE + 1;
+	/* a run is held by a session (max_open), queued, or being written */
+	w->bufs.limit = w->iovs.limit = w->cfg.max_open + n * (SW_QUEUE + 1);
 	w->bufs.size = w->cfg.buffer;
 	w->iovs.size = SW_IOV * sizeof(struct iovec);
 	w->bufs.items = calloc(w->bufs.limit, sizeof(void *));
@@ -258,22 +366,34 @@ session_writer_new(const struct session_writer_config *cfg, struct error *err)
 	}
 	if (!cfg->no_thread) {
 		pthread_mutex_init(&w->mu, NULL);
-		pthread_cond_init(&w->not_empty, NULL);
-		pthread_cond_init(&w->not_full, NULL);
-		pthread_cond_init(&w->idle, NULL);
 		pthread_cond_init(&w->buf_back, NULL);
-		int e = pthread_create(&w->thread, NULL, io_thread, w);
-		if (e != 0) {
-			errno = e;
-			error_errno(err, "session writer: thread");
-			goto fail;
+		pthread_mutex_init(&w->idx_mu, NULL);
+		pthread_cond_init(&w->idx_room, NULL);
+		pthread_mutex_init(&w->files_mu, NULL);
+		for (unsigned i = 0; i < n; i++) {
+			struct sw_shard *sh = &w->sh[i];
+			pthread_mutex_init(&sh->mu, NULL);
+			pthread_cond_init(&sh->not_empty, NULL);
+			pthread_cond_init(&sh->not_full, NULL);
+			pthread_cond_init(&sh->idle, NULL);
 		}
 		w->threaded = 1;
+		for (unsigned i = 0; i < n; i++) {
+			int e = pthread_create(&w->sh[i].thread, NULL, io_thread, &w->sh[i]);
+			if (e != 0) {
+				errno = e;
+				error_errno(err, "session writer: thread");
+				stop_threads(w);
+				goto fail;
+			}
+			w->sh[i].started = 1;
+		}
 	}
 	return w;
 fail:
 	free(w->bufs.items);
 	free(w->iovs.items);
+	free(w->lines);
 	if (w->index_fd >= 0)
 		close(w->index_fd);
 	if (w->dirfd >= 0)
@@ -291,7 +411,7 @@ pool_put(struct session_writer *w, struct sw_pool *p, void *b)
 		return;
 	lock(w);
 	p->items[p->nfree++] = b;
-	if (w->threaded)
+	if (w->pool_waiting)
 		pthread_cond_signal(&w->buf_back);	/* only the caller waits */
 	unlock(w);
 }
@@ -304,8 +424,11 @@ pool_get(struct session_writer *w, struct sw_pool *p)
 	int fresh = 0;
 
 	lock(w);
-	while (w->threaded && p->nfree == 0 && p->allocated >= p->limit)
+	while (w->threaded && p->nfree == 0 && p->allocated >= p->limit) {
+		w->pool_waiting++;
 		pthread_cond_wait(&w->buf_back, &w->mu);
+		w->pool_waiting--;
+	}
 	if (p->nfree > 0)
 		b = p->items[--p->nfree];
 	else if (p->allocated < p->limit) {
@@ -329,7 +452,7 @@ pool_free(struct sw_pool *p)
 	free(p->items);
 }
 
-/* ---- the I/O thread's side ------------------------------------------------ */
+/* ---- the I/O threads' side ------------------------------------------------ */
 
 static int
 write_all(int fd, const uint8_t *p, size_t n, off_t off, int append)
@@ -374,6 +497,21 @@ writev_all(int fd, struct iovec *iov, int n, off_t off)
 }
 
 static void
+idx_lock(struct session_writer *w)
+{
+	if (w->threaded)
+		pthread_mutex_lock(&w->idx_mu);
+}
+
+static void
+idx_unlock(struct session_writer *w)
+{
+	if (w->threaded)
+		pthread_mutex_unlock(&w->idx_mu);
+}
+
+/* Writes the lines gathered so far (under idx_mu). */
+static void
 index_write(struct session_writer *w)
 {
 	if (w->index_fd < 0 || w->index.len == 0)
@@ -383,6 +521,67 @@ index_write(struct session_writer *w)
 	buf_reset(&w->index);
 }
 
+/*
+ * The OP_END numbered seq is done, with its line (NULL: the session had
+ * no file).  Lines go to the index in seq order, the order the sessions
+ * ended on the caller's side, whichever thread finishes first.
+ */
+static void
+index_done(struct session_writer *w, uint64_t seq, struct buf *line)
+{
+	struct sw_line *l;
+
+	idx_lock(w);
+	l = &w->lines[seq % SW_INDEX_WINDOW];
+	if (line != NULL)
+		l->text = *line;	/* taken over */
+	l->done = 1;
+	while ((l = &w->lines[w->idx_next % SW_INDEX_WINDOW])->done) {
+		if (l->text.len > 0 && buf_append(&w->index, l->text.data, l->text.len) < 0)
+			note_error(w, "%s/sessions.json: %s", w->cfg.dir, strerror(ENOMEM));
+		buf_free(&l->text);
+		l->done = 0;
+		w->idx_next++;
+	}
+	if (w->index.len >= INDEX_FLUSH)
+		index_write(w);
+	if (w->idx_waiting)
+		pthread_cond_signal(&w->idx_room);
+	idx_unlock(w);
+}
+
+/* A number for the next OP_END, once its line fits in the window. */
+static uint64_t
+index_seq(struct session_writer *w)
+{
+	uint64_t seq;
+
+	idx_lock(w);
+	while (w->threaded && w->end_seq - w->idx_next >= SW_INDEX_WINDOW) {
+		w->idx_waiting++;
+		pthread_cond_wait(&w->idx_room, &w->idx_mu);
+		w->idx_waiting--;
+	}
+	seq = w->end_seq++;
+	idx_unlock(w);
+	return seq;
+}
+
+static void
+files_lock(struct session_writer *w)
+{
+	if (w->threaded)
+		pthread_mutex_lock(&w->files_mu);
+}
+
+static void
+files_unlock(struct session_writer *w)
+{
+	if (w->threaded)
+		pthread_mutex_unlock(&w->files_mu);
+}
+
+/* The open-file list (under files_mu). */
 static void
 f_unlink(struct session_writer *w, struct session_file *s)
 {
@@ -409,6 +608,7 @@ f_push(struct session_writer *w, struct session_file *s)
 		w->ftail = s;
 }
 
+/* Closes s's file (under files_mu). */
 static void
 file_close(struct session_writer *w, struct session_file *s)
 {
@@ -421,21 +621,35 @@ file_close(struct session_writer *w, struct session_file *s)
 	w->open_count--;
 }
 
+/* Closes the least recently written file no thread is writing (under files_mu). */
 static int
 evict_one(struct session_writer *w)
 {
-	if (w->ftail == NULL)
+	struct session_file *s = w->ftail;
+
+	while (s != NULL && s->running)
+		s = s->fprev;
+	if (s == NULL)
 		return -1;
-	file_close(w, w->ftail);
+	file_close(w, s);
 	return 0;
+}
+
+/* Room for one more open file, counted as open (under files_mu). */
+static void
+file_reserve(struct session_writer *w)
+{
+	while (w->open_count >= w->cfg.max_open && evict_one(w) == 0)
+		;
+	w->open_count++;
 }
 
 /*
  * Creates s's file under the first free name (s->name), O_EXCL so that a
  * name already taken moves on to c1, c2, ...  The fd, or -1 with errno
- * (s->name then says which name failed).  With evict, a full descriptor
- * table closes the least recently written file and tries again (the I/O
- * thread's side only).
+ * (s->name then says which name failed).  With evict (an I/O thread's
+ * side only), a full descriptor table closes the least recently written
+ * file and tries again.
  */
 static int
 file_create(struct session_writer *w, struct session_file *s, int evict)
@@ -457,75 +671,87 @@ file_create(struct session_writer *w, struct session_file *s, int evict)
 		    O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
 		if (fd >= 0)
 			return fd;
-		if (evict && (errno == EMFILE || errno == ENFILE) &&
-		    evict_one(w) == 0) {
-			c--;
-			continue;
+		if (evict && (errno == EMFILE || errno == ENFILE)) {
+			int e = errno, freed;
+
+			files_lock(w);
+			freed = evict_one(w) == 0;
+			files_unlock(w);
+			if (freed) {
+				c--;
+				continue;
+			}
+			errno = e;
 		}
 		if (errno != EEXIST)
 			return -1;
 	}
 }
 
-/* Makes room for one more open file, and counts s's as open. */
-static void
-file_adopt(struct session_writer *w, struct session_file *s, int fd, int created)
-{
-	while (w->open_count >= w->cfg.max_open && evict_one(w) == 0)
-		;
-	lock(w);
-	if (created)
-		w->st.files++;
-	else
-		w->st.reopens++;
-	unlock(w);
-	s->fd = fd;
-	f_push(w, s);
-	w->open_count++;
-}
-
-/* Opens s's file: creates it under the first free name, or reopens it. */
+/*
+ * Opens s's file (s is running: nobody closes it): creates it under the
+ * first free name, or reopens it.  Its slot in max_open is taken first.
+ */
 static int
-file_open(struct session_writer *w, struct session_file *s)
+file_open(struct session_writer *w, struct session_file *s, struct session_writer_stats *d)
 {
 	int fd;
 	int created = 0;
 
-	while (w->open_count >= w->cfg.max_open && evict_one(w) == 0)
-		;
+	files_lock(w);
+	file_reserve(w);
+	files_unlock(w);
 	if (s->name[0] == '\0') {
 		fd = file_create(w, s, 1);
 		if (fd < 0) {
 			note_error(w, "%s/%s: %s", w->cfg.dir, s->name, strerror(errno));
 			s->name[0] = '\0';
 			s->failed = 1;
-			return -1;
 		}
 		created = 1;
 	} else {
 		for (;;) {
 			fd = openat(w->dirfd, s->name, O_WRONLY | O_CLOEXEC);
-			if (fd < 0 && (errno == EMFILE || errno == ENFILE) && evict_one(w) == 0)
-				continue;
+			if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
+				int freed;
+
+				files_lock(w);
+				freed = evict_one(w) == 0;
+				files_unlock(w);
+				if (freed)
+					continue;
+			}
 			break;
 		}
-		if (fd < 0) {
+		if (fd < 0)
 			note_error(w, "%s/%s: %s", w->cfg.dir, s->name, strerror(errno));
-			return -1;
-		}
 	}
-	file_adopt(w, s, fd, created);
+	files_lock(w);
+	if (fd < 0) {
+		w->open_count--;
+	} else {
+		s->fd = fd;
+		f_push(w, s);
+	}
+	files_unlock(w);
+	if (fd < 0)
+		return -1;
+	if (created)
+		d->files++;
+	else
+		d->reopens++;
 	return 0;
 }
 
+/* s's index line into line (a fresh buffer). */
 static void
-index_line(struct session_writer *w, struct session_file *s, const struct op *o)
+index_line(struct session_file *s, const struct op *o, struct buf *line)
 {
 	struct json j;
 	char t[TIMEFMT_LEN], ip[ADDR_STRLEN];
 	const struct session_counts *c = o->have_counts ? &o->counts : NULL;
 
-	json_init(&j, &w->index);
+	json_init(&j, line);
 	json_object_begin(&j);
 	json_kv_str(&j, "file", s->name);
 	json_kv_uint(&j, "flow_id", s->info.flow_id);
@@ -550,41 +776,57 @@ index_line(struct session_writer *w, struct session_file *s, const struct op *o)
 	json_kv_uint(&j, "conflict_bytes", c ? c->conflict_bytes : 0);
 	json_kv_bool(&j, "truncated", o->truncated);
 	json_object_end(&j);
-	buf_append_byte(&w->index, '\n');
-	if (w->index.len >= INDEX_FLUSH)
-		index_write(w);
+	buf_append_byte(line, '\n');
 }
 
+/* Runs one operation on an I/O thread (or inline); counts go to d. */
 static void
-op_run(struct session_writer *w, struct op *o)
+op_run(struct session_writer *w, struct op *o, struct session_writer_stats *d)
 {
 	struct session_file *s = o->s;
 
 	switch (o->kind) {
-	case OP_WRITE:
-		if (o->fd >= 0)
-			file_adopt(w, s, o->fd, 1);
-		if (!s->failed && (s->fd >= 0 || file_open(w, s) == 0)) {
-			if (w->fhead != s) {
-				f_unlink(w, s);
-				f_push(w, s);
-			}
+	case OP_WRITE: {
+		int fd;
+
+		files_lock(w);
+		s->running = 1;		/* from here on no other thread closes it */
+		if (o->fd >= 0) {	/* the caller created it */
+			file_reserve(w);
+			s->fd = o->fd;
+			f_push(w, s);
+			d->files++;
+		} else if (s->fd >= 0 && w->fhead != s) {
+			f_unlink(w, s);
+			f_push(w, s);
+		}
+		fd = s->fd;
+		files_unlock(w);
+		if (fd < 0 && !s->failed && file_open(w, s, d) == 0)
+			fd = s->fd;
+		if (fd >= 0) {
 			int rc = o->iov != NULL ?
-			    writev_all(s->fd, o->iov, (int)o->iov_n, (off_t)o->off) :
-			    write_all(s->fd, o->buf, o->len, (off_t)o->off, 0);
+			    writev_all(fd, o->iov, (int)o->iov_n, (off_t)o->off) :
+			    write_all(fd, o->buf, o->len, (off_t)o->off, 0);
 			if (rc < 0)
 				note_error(w, "%s/%s: %s", w->cfg.dir, s->name, strerror(errno));
-			else {
-				lock(w);
-				w->st.bytes += o->len;
-				unlock(w);
-			}
+			else
+				d->bytes += o->len;
 		}
+		files_lock(w);
+		s->running = 0;
+		files_unlock(w);
 		pool_put(w, &w->bufs, o->buf);
 		pool_put(w, &w->iovs, o->iov);
 		break;
-	case OP_END:
+	}
+	case OP_END: {
+		struct buf line;
+		int have_line = 0;
+
+		files_lock(w);
 		file_close(w, s);
+		files_unlock(w);
 		if (s->name[0] != '\0') {
 			if (w->cfg.set_mtime) {
 				/* as tcpflow: access and modification time = first packet, in µs */
@@ -594,82 +836,181 @@ op_run(struct session_writer *w, struct op *o)
 				ts[1] = ts[0];
 				(void)utimensat(w->dirfd, s->name, ts, 0);
 			}
-			lock(w);
-			w->st.sessions++;
-			unlock(w);
-			if (w->index_fd >= 0)
-				index_line(w, s, o);
+			d->sessions++;
+			if (w->index_fd >= 0) {
+				buf_init(&line, 0);
+				index_line(s, o, &line);
+				have_line = 1;
+			}
 		}
-		if (!s->kept)
+		if (w->index_fd >= 0)
+			index_done(w, o->seq, have_line ? &line : NULL);
+		if (!s->kept) {
 			free(s);
-		break;
-	case OP_FREE:
-		free(s);
-		break;
-	case OP_INDEX_FLUSH:
-		index_write(w);
+			return;
+		}
 		break;
 	}
+	case OP_FREE:
+		free(s);
+		return;
+	}
+	/* s's next operation may go to any thread once this is 0 */
+	__atomic_sub_fetch(&s->inflight, 1, __ATOMIC_RELEASE);
+}
+
+/* What an operation weighs in a queue, to choose the least busy thread. */
+static uint64_t
+op_weight(const struct op *o)
+{
+	return (uint64_t)o->len + 1024;
 }
 
 static void *
 io_thread(void *arg)
 {
-	struct session_writer *w = arg;
+	struct sw_shard *sh = arg;
 	struct op o;
 
-	pthread_mutex_lock(&w->mu);
+	pthread_mutex_lock(&sh->mu);
 	for (;;) {
-		while (w->count == 0 && !w->stop)
-			pthread_cond_wait(&w->not_empty, &w->mu);
-		if (w->count == 0)
+		while (sh->count == 0 && !sh->stop)
+			pthread_cond_wait(&sh->not_empty, &sh->mu);
+		if (sh->count == 0)
 			break;
-		o = w->ring[w->head];
-		w->head = (w->head + 1) % SW_QUEUE;
-		w->count--;
-		w->busy = 1;
-		pthread_cond_signal(&w->not_full);
-		pthread_mutex_unlock(&w->mu);
-		op_run(w, &o);
-		pthread_mutex_lock(&w->mu);
-		w->busy = 0;
-		if (w->count == 0)
-			pthread_cond_broadcast(&w->idle);
+		o = sh->ring[sh->head];
+		sh->head = (sh->head + 1) % SW_QUEUE;
+		sh->count--;
+		sh->busy = 1;
+		/* a caller waiting for room is woken once half the queue is
+		 * free, not for every slot: fewer switches when writing is
+		 * the slower side */
+		if (sh->pushers && sh->count <= SW_QUEUE / 2)
+			pthread_cond_signal(&sh->not_full);
+		pthread_mutex_unlock(&sh->mu);
+		struct session_writer_stats d = { 0 };
+		uint64_t weight = op_weight(&o);
+		op_run(sh->w, &o, &d);
+		pthread_mutex_lock(&sh->mu);
+		__atomic_store_n(&sh->pending, sh->pending - weight, __ATOMIC_RELAXED);
+		stats_add(&sh->st, &d);
+		sh->busy = 0;
+		if (sh->count == 0 && sh->drainers)
+			pthread_cond_broadcast(&sh->idle);
 	}
-	pthread_mutex_unlock(&w->mu);
+	pthread_mutex_unlock(&sh->mu);
 	return NULL;
+}
+
+/* Ends the I/O threads once their queues are done. */
+static void
+stop_threads(struct session_writer *w)
+{
+	if (!w->threaded)
+		return;
+	for (unsigned i = 0; i < w->nshards; i++) {
+		struct sw_shard *sh = &w->sh[i];
+		pthread_mutex_lock(&sh->mu);
+		sh->stop = 1;
+		pthread_cond_signal(&sh->not_empty);
+		pthread_mutex_unlock(&sh->mu);
+	}
+	for (unsigned i = 0; i < w->nshards; i++) {
+		struct sw_shard *sh = &w->sh[i];
+		if (sh->started)
+			pthread_join(sh->thread, NULL);
+		sh->started = 0;
+		pthread_mutex_destroy(&sh->mu);
+		pthread_cond_destroy(&sh->not_empty);
+		pthread_cond_destroy(&sh->not_full);
+		pthread_cond_destroy(&sh->idle);
+	}
+	w->threaded = 0;
+	pthread_mutex_destroy(&w->mu);
+	pthread_cond_destroy(&w->buf_back);
+	pthread_mutex_destroy(&w->idx_mu);
+	pthread_cond_destroy(&w->idx_room);
+	pthread_mutex_destroy(&w->files_mu);
 }
 
 /* ---- the caller's side ---------------------------------------------------- */
 
-/* Queues o, or runs it now without a thread. */
+/*
+ * The thread for o: its session's while an earlier operation of it is
+ * queued or running (order); for a file the I/O side creates, its name's
+ * (names in order); else the one with the fewest bytes waiting.
+ */
+static struct sw_shard *
+op_route(struct session_writer *w, const struct op *o)
+{
+	struct session_file *s = o->s;
+	unsigned best = 0;
+	uint64_t least = UINT64_MAX;
+
+	if (__atomic_load_n(&s->inflight, __ATOMIC_ACQUIRE) > 0)
+		return &w->sh[s->shard];
+	if (o->kind == OP_WRITE && o->fd < 0 && s->name[0] == '\0' && !s->failed)
+		best = s->name_shard;
+	else
+		for (unsigned i = 0; i < w->nshards; i++) {
+			uint64_t p = __atomic_load_n(&w->sh[i].pending, __ATOMIC_RELAXED);
+			if (p < least) {
+				least = p;
+				best = i;
+			}
+		}
+	s->shard = best;
+	return &w->sh[best];
+}
+
+/* Queues o on an I/O thread, or runs it now without threads. */
 static void
 op_push(struct session_writer *w, const struct op *o)
 {
+	struct sw_shard *sh;
+
 	if (!w->threaded) {
 		struct op copy = *o;
-		op_run(w, &copy);
+		o->s->inflight++;
+		op_run(w, &copy, &w->sh[0].st);
 		return;
 	}
-	pthread_mutex_lock(&w->mu);
-	while (w->count == SW_QUEUE)
-		pthread_cond_wait(&w->not_full, &w->mu);
-	w->ring[(w->head + w->count) % SW_QUEUE] = *o;
-	w->count++;
-	pthread_cond_signal(&w->not_empty);
-	pthread_mutex_unlock(&w->mu);
+	sh = op_route(w, o);
+	__atomic_add_fetch(&o->s->inflight, 1, __ATOMIC_RELAXED);
+	pthread_mutex_lock(&sh->mu);
+	while (sh->count == SW_QUEUE) {
+		sh->pushers++;
+		pthread_cond_wait(&sh->not_full, &sh->mu);
+		sh->pushers--;
+	}
+	sh->ring[(sh->head + sh->count) % SW_QUEUE] = *o;
+	sh->count++;
+	__atomic_store_n(&sh->pending, sh->pending + op_weight(o), __ATOMIC_RELAXED);
+	pthread_cond_signal(&sh->not_empty);	/* no system call unless it sleeps */
+	pthread_mutex_unlock(&sh->mu);
+}
+
+/* Waits until every operation queued on sh is done. */
+static void
+shard_drain(struct session_writer *w, struct sw_shard *sh)
+{
+	if (!w->threaded)
+		return;
+	pthread_mutex_lock(&sh->mu);
+	while (sh->count > 0 || sh->busy) {
+		sh->drainers++;
+		pthread_cond_wait(&sh->idle, &sh->mu);
+		sh->drainers--;
+	}
+	pthread_mutex_unlock(&sh->mu);
 }
 
 /* Waits until every queued operation is done. */
 static void
 op_drain(struct session_writer *w)
 {
-	if (!w->threaded)
-		return;
-	pthread_mutex_lock(&w->mu);
-	while (w->count > 0 || w->busy)
-		pthread_cond_wait(&w->idle, &w->mu);
-	pthread_mutex_unlock(&w->mu);
+	for (unsigned i = 0; i < w->nshards; i++)
+		shard_drain(w, &w->sh[i]);
 }
 
 static void
@@ -784,6 +1125,39 @@ session_file_base_name(const struct session_info *info, char *out, size_t outlen
 	snprintf(out, outlen, "%s.%05u-%s.%05u%s", a, info->sport, b, info->dport, vlan);
 }
 
+/*
+ * The I/O thread of a session: a hash (FNV-1a) of what its base name is
+ * made of -- equal names, equal threads, so a name's c<count> suffixes
+ * are probed on one thread in order.
+ */
+static unsigned
+shard_of(const struct session_writer *w, const struct session_info *info)
+{
+	uint32_t h = 2166136261u;
+	uint8_t key[2 * 17 + 8];
+	size_t n = 0;
+
+	if (w->nshards <= 1)
+		return 0;
+	key[n++] = info->src.family;
+	memcpy(key + n, info->src.b, 16);
+	n += 16;
+	key[n++] = info->dst.family;
+	memcpy(key + n, info->dst.b, 16);
+	n += 16;
+	key[n++] = (uint8_t)(info->sport >> 8);
+	key[n++] = (uint8_t)info->sport;
+	key[n++] = (uint8_t)(info->dport >> 8);
+	key[n++] = (uint8_t)info->dport;
+	key[n++] = (uint8_t)((uint32_t)info->vlan >> 24);
+	key[n++] = (uint8_t)((uint32_t)info->vlan >> 16);
+	key[n++] = (uint8_t)((uint32_t)info->vlan >> 8);
+	key[n++] = (uint8_t)info->vlan;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ key[i]) * 16777619u;
+	return (h ^ (h >> 16)) % w->nshards;
+}
+
 struct session_file *
 session_file_begin(struct session_writer *w, const struct session_info *info)
 {
@@ -796,6 +1170,7 @@ session_file_begin(struct session_writer *w, const struct session_info *info)
 		snprintf(s->cid, sizeof(s->cid), "%s", info->community_id);
 	s->info.community_id = NULL;
 	s->fd = -1;
+	s->name_shard = shard_of(w, info);
 	s->last_ns = info->first_ns;
 	s->next = w->all;
 	if (w->all)
@@ -846,18 +1221,20 @@ static int copy_append(struct session_writer *w, struct session_file *s,
 static void copy_run(struct session_writer *w, struct session_file *s,
     uint64_t offset, const uint8_t *data, uint32_t len);
 
-/* Is the I/O thread behind (half its queue waiting)?  Asked once per run. */
+/* Are the I/O threads behind (half their queues waiting)?  Asked once per run. */
 static int
 io_behind(struct session_writer *w)
 {
-	int behind;
+	unsigned waiting = 0;
 
 	if (!w->threaded)
 		return 0;
-	pthread_mutex_lock(&w->mu);
-	behind = w->count >= SW_BEHIND;
-	pthread_mutex_unlock(&w->mu);
-	return behind;
+	for (unsigned i = 0; i < w->nshards; i++) {
+		pthread_mutex_lock(&w->sh[i].mu);
+		waiting += w->sh[i].count;
+		pthread_mutex_unlock(&w->sh[i].mu);
+	}
+	return waiting >= SW_BEHIND * w->nshards;
 }
 
 void
@@ -991,6 +1368,8 @@ session_file_end(struct session_writer *w, struct session_file *s,
 	};
 	if (counts != NULL)
 		o.counts = *counts;
+	if (w->index_fd >= 0)
+		o.seq = index_seq(w);
 	if (!s->kept) {
 		/* from here on the I/O side owns it (and frees it) */
 		if (s->prev)
@@ -1055,9 +1434,10 @@ session_writer_flush(struct session_writer *w, struct error *err)
 {
 	while (w->bhead != NULL)
 		buffer_out(w, w->bhead);
-	struct op o = { .kind = OP_INDEX_FLUSH };
-	op_push(w, &o);
-	op_drain(w);
+	op_drain(w);		/* every line of an ended session is gathered */
+	idx_lock(w);
+	index_write(w);
+	idx_unlock(w);
 	if (session_writer_error(w) != NULL)
 		return error_set(err, "%s", session_writer_error(w));
 	return 0;
@@ -1082,19 +1462,7 @@ session_writer_close(struct session_writer *w, struct error *err)
 		w->all = s->next;
 		free(s);
 	}
-	if (w->threaded) {
-		pthread_mutex_lock(&w->mu);
-		w->stop = 1;
-		pthread_cond_signal(&w->not_empty);
-		pthread_mutex_unlock(&w->mu);
-		pthread_join(w->thread, NULL);
-		w->threaded = 0;
-		pthread_mutex_destroy(&w->mu);
-		pthread_cond_destroy(&w->not_empty);
-		pthread_cond_destroy(&w->not_full);
-		pthread_cond_destroy(&w->idle);
-		pthread_cond_destroy(&w->buf_back);
-	}
+	stop_threads(w);
 	while (w->fhead != NULL)	/* kept sessions' files were closed at their end */
 		file_close(w, w->fhead);
 	index_write(w);
@@ -1105,6 +1473,10 @@ session_writer_close(struct session_writer *w, struct error *err)
 		rc = error_set(err, "%s", w->error);
 	pool_free(&w->bufs);
 	pool_free(&w->iovs);
+	if (w->lines != NULL)
+		for (unsigned i = 0; i < SW_INDEX_WINDOW; i++)
+			buf_free(&w->lines[i].text);
+	free(w->lines);
 	buf_free(&w->index);
 	free(w);
 	return rc;

@@ -35,15 +35,20 @@
  * session_file_write_ref(), not copied at all: the session keeps a list
  * of references (up to 128 pieces or `buffer` bytes per run) written with
  * one pwritev.  Everything that touches the file system (creating,
- * writing, closing, sessions.json) runs on an I/O thread, in order,
- * through a queue of 64 operations, so the caller does not wait for the
- * disk.  At most `max_open` sessions hold a pending run and at most
- * `max_open` files are open at once (the least recently written is
- * written out / closed, and reopened when written again).  Memory:
- * (max_open + 65) * buffer bytes of buffers plus (max_open + 65) * 2 KiB
- * of iovec arrays at most, plus a small record per session (the caller
- * bounds the number of sessions: the flow table does).  Calls are for one
- * thread (the caller's); the I/O thread is internal.
+ * writing, closing, sessions.json) runs on I/O threads (`io_threads`,
+ * default 2 with two or more CPUs), each fed through a queue of 128
+ * operations, so the caller does not wait for the disk; a session's
+ * operations run in the order they were made, names are given in the
+ * order of the sessions' first bytes, and sessions.json lines come in
+ * the order the sessions ended, whatever the threads do.  At most
+ * `max_open` sessions hold a pending run and at most `max_open` files
+ * are open at once (the least recently written is written out / closed,
+ * and reopened when written again).  Memory, with T I/O threads:
+ * (max_open + T * 129) * buffer bytes of buffers plus (max_open + T *
+ * 129) * 2 KiB of iovec arrays at most, index lines waiting for an
+ * earlier session's (1024 at most), plus a small record per session (the
+ * caller bounds the number of sessions: the flow table does).  Calls are
+ * for one thread (the caller's); the I/O threads are internal.
  *
  * Live use (the gateway's `sessions DIR`): session_writer_new() once,
  * session_file_begin() when a direction's first data is on its way,
@@ -68,6 +73,8 @@ struct session_writer_config {
 				 * two cores evenly); 0: all on the I/O thread */
 	int balance;		/* 1: session_file_write_ref copies while the I/O
 				 * thread is behind (see session_writer.c) */
+	uint32_t io_threads;	/* I/O threads (0, default: 2 with 2+ CPUs, else 1;
+				 * at most 8 and max_open) */
 };
 
 /* What a session is; copied at session_file_begin. */

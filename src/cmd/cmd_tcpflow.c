@@ -128,14 +128,15 @@ cmd_tcpflow(int argc, char **argv)
 	 * flow_id in sessions.json is the one in its eve.json. */
 	pipeline_config_default(&pcfg);
 	pcfg.scan_enabled = 0;
-	/* Reading and reassembling take about as long as writing: creating
-	 * the files here, writing them on the I/O thread, keeps two cores
-	 * evenly busy (docs/apiary-tcpflow.md, "Speed"). */
+	/* The files are created here, in tcpflow's order, and written on
+	 * the writer's I/O threads (docs/apiary-tcpflow.md, "MEMORY AND
+	 * SPEED"). */
 	tcfg.writer.create_inline = 1;
-	/* In-order payload is written by reference (no copy; see below), which
-	 * moves the one read of the cold capture bytes to the I/O thread;
-	 * balance copies instead while that thread is behind. */
-	tcfg.writer.balance = 1;
+	/* In-order payload is written by reference (no copy; see below): this
+	 * thread never reads it, the I/O threads (two on two cores) copy it
+	 * from the mapping into the files.  No `balance` (copying here while
+	 * they are behind): with two I/O threads that only costs this thread
+	 * time (measured: 0.127 s against 0.136 s median wall). */
 	pl = pipeline_new(&pcfg, &err);
 	if (pl == NULL) {
 		fprintf(stderr, "apiary tcpflow: %s\n", err.msg);

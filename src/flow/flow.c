@@ -89,6 +89,7 @@ struct flow_table {
 	size_t mask;
 	size_t max_buckets;
 	struct flow *free_list;
+	struct flow *last;		/* the flow of the last lookup (may be released) */
 	struct slab *slabs;
 	uint64_t records;		/* records allocated in slabs */
 	struct flow_list lists[TC_COUNT];
@@ -584,10 +585,18 @@ flow_table_lookup(struct flow_table *ft, struct packet *p)
 		ft->st.no_flow++;
 		return NULL;
 	}
-	h = siphash13(&ft->key, &k, sizeof(k));
-	for (f = ft->buckets[h & ft->mask]; f != NULL; f = f->hnext)
-		if (f->hash == h && memcmp(&f->key, &k, sizeof(k)) == 0)
-			break;
+	/* Consecutive packets mostly belong to the same flow: a flow in use
+	 * with this key is the table's entry for it (one per key), so the
+	 * hash and the bucket walk can be skipped. */
+	f = ft->last;
+	if (f == NULL || !f->in_use || memcmp(&f->key, &k, sizeof(k)) != 0) {
+		h = siphash13(&ft->key, &k, sizeof(k));
+		for (f = ft->buckets[h & ft->mask]; f != NULL; f = f->hnext)
+			if (f->hash == h && memcmp(&f->key, &k, sizeof(k)) == 0)
+				break;
+	} else {
+		h = f->hash;
+	}
 	if (f != NULL) {
 		if (flow_timed_out(ft, f, p->ts_ns)) {
 			flow_release(ft, f, FLOW_END_TIMEOUT);
@@ -599,6 +608,7 @@ flow_table_lookup(struct flow_table *ft, struct packet *p)
 	}
 	if (f == NULL && (f = flow_create(ft, p, &k, h, side)) == NULL)
 		return NULL;
+	ft->last = f;
 
 	d = side == f->init_side ? FLOW_TOSERVER : FLOW_TOCLIENT;
 	if (p->ts_ns > f->last_ns)

@@ -571,6 +571,32 @@ map_next(struct pcap_source *s, struct pcap_frame *f, struct error *err)
 	f->stable = s->keep_mapped;
 	s->frames++;
 	s->good_end += 16 + (uint64_t)caplen;
+	/* The next record's header and the packet headers after it (the
+	 * first 96 bytes or more: Ethernet, IP, TCP with options, in two or
+	 * three cache lines): the decoder reads them right after this
+	 * frame, and (`apiary tcpflow` writes payload by reference, never
+	 * reading it) they are the only bytes of the cold page-cache pages
+	 * this thread touches, at a stride the hardware prefetcher does not
+	 * follow.  Two records ahead: the reading thread of `apiary tcpflow`
+	 * on the bench capture took 71 ms of CPU without, 56 ms with the next
+	 * record, 52 ms with the next two (medians of 12 runs).  (An earlier
+	 * prefetch gained nothing while the payload was still copied on this
+	 * thread: the copy's misses hid these.) */
+	if (s->good_end + 128 <= s->map_len) {
+		const uint8_t *nx = s->map + s->good_end;
+		uint64_t after;
+
+		__builtin_prefetch(nx);
+		__builtin_prefetch(nx + 48);
+		__builtin_prefetch(nx + 96);
+		/* and the one after it: its header was prefetched last time */
+		after = s->good_end + 16 + get32(nx + 8, s->map_swapped);
+		if (after + 128 <= s->map_len) {
+			__builtin_prefetch(s->map + after);
+			__builtin_prefetch(s->map + after + 48);
+			__builtin_prefetch(s->map + after + 96);
+		}
+	}
 	return 1;
 }
 

@@ -125,24 +125,44 @@ uncharge(struct stream_ctx *ctx, uint64_t n)
 	ctx->memuse -= n;
 }
 
-/* Remembers delivered bytes in the ring, allocating it on first use. */
+/*
+ * The ring of delivered bytes.  With stable input (stream_dir_segment_stable)
+ * delivered bytes are not copied at once: the last few chunks are kept as
+ * references (refs, oldest first) and copied into the ring only when
+ * something needs the ring's bytes -- a retransmission to compare, a
+ * chunk that is not stable, or more chunks than TAIL_REFS -- so on the
+ * common path (in-order bulk data, no retransmissions) no payload byte is
+ * read.  References are copied in delivery order, so the ring ends up
+ * exactly as if every chunk had been copied: the conflicts counted are
+ * the same.  A reference whose bytes all lie more than `retain` bytes
+ * behind the delivered point is dropped uncopied: the ring's window no
+ * longer holds it (compare_old reads only the last `retain` bytes).
+ */
+#define TAIL_REFS 16
+
+struct stream_tail {
+	struct tail_ref {
+		uint64_t off;
+		const uint8_t *p;
+		uint32_t len;
+	} refs[TAIL_REFS];		/* circular: first, n */
+	uint32_t first, n;
+	uint8_t bytes[];		/* retain bytes: offset o at o % retain */
+};
+
+static size_t
+tail_size(const struct stream_ctx *ctx)
+{
+	return sizeof(struct stream_tail) + ctx->cfg.retain;
+}
+
+/* Copies [off, off+len) into the ring (its last `retain` bytes). */
 static void
-tail_remember(struct stream_ctx *ctx, struct stream_dir *d, uint64_t off,
+tail_copy(struct stream_ctx *ctx, struct stream_tail *t, uint64_t off,
     const uint8_t *p, uint32_t len)
 {
 	uint32_t r = ctx->cfg.retain, at, n;
 
-	if (r == 0)
-		return;
-	if (d->tail == NULL) {
-		if (charge(ctx, r) < 0)
-			return;
-		d->tail = malloc(r);
-		if (d->tail == NULL) {
-			uncharge(ctx, r);
-			return;
-		}
-	}
 	if (len > r) {
 		p += len - r;
 		off += len - r;
@@ -150,8 +170,72 @@ tail_remember(struct stream_ctx *ctx, struct stream_dir *d, uint64_t off,
 	}
 	at = (uint32_t)(off % r);
 	n = r - at < len ? r - at : len;
-	memcpy(d->tail + at, p, n);
-	memcpy(d->tail, p + n, len - n);
+	memcpy(t->bytes + at, p, n);
+	memcpy(t->bytes, p + n, len - n);
+}
+
+/* Copies the oldest reference into the ring. */
+static void
+tail_copy_first(struct stream_ctx *ctx, struct stream_tail *t)
+{
+	struct tail_ref *x = &t->refs[t->first];
+
+	tail_copy(ctx, t, x->off, x->p, x->len);
+	t->first = (t->first + 1) % TAIL_REFS;
+	t->n--;
+}
+
+/* Brings the ring up to date: every reference copied. */
+static void
+tail_sync(struct stream_ctx *ctx, struct stream_tail *t)
+{
+	while (t->n > 0)
+		tail_copy_first(ctx, t);
+}
+
+/* Remembers delivered bytes in the ring, allocating it on first use. */
+static void
+tail_remember(struct stream_ctx *ctx, struct stream_dir *d, uint64_t off,
+    const uint8_t *p, uint32_t len, int stable)
+{
+	uint32_t r = ctx->cfg.retain;
+	struct stream_tail *t = d->tail;
+
+	if (r == 0)
+		return;
+	if (t == NULL) {
+		if (charge(ctx, tail_size(ctx)) < 0)
+			return;
+		t = d->tail = malloc(tail_size(ctx));
+		if (t == NULL) {
+			uncharge(ctx, tail_size(ctx));
+			return;
+		}
+		t->first = t->n = 0;
+	}
+	if (!stable) {
+		tail_sync(ctx, t);
+		tail_copy(ctx, t, off, p, len);
+		return;
+	}
+	if (t->n > 0) {
+		struct tail_ref *last = &t->refs[(t->first + t->n - 1) % TAIL_REFS];
+		if (last->p + last->len == p && last->off + last->len == off &&
+		    len <= UINT32_MAX - last->len) {
+			last->len += len;	/* adjacent: one reference */
+			goto drop_old;
+		}
+	}
+	if (t->n == TAIL_REFS)
+		tail_copy_first(ctx, t);
+	t->refs[(t->first + t->n) % TAIL_REFS] = (struct tail_ref){ off, p, len };
+	t->n++;
+drop_old:
+	/* references wholly out of the window are not needed any more */
+	while (t->n > 0 && t->refs[t->first].off + t->refs[t->first].len + r <= off + len) {
+		t->first = (t->first + 1) % TAIL_REFS;
+		t->n--;
+	}
 }
 
 static void
@@ -160,7 +244,7 @@ tail_release(struct stream_ctx *ctx, struct stream_dir *d)
 	if (d->tail != NULL) {
 		free(d->tail);
 		d->tail = NULL;
-		uncharge(ctx, ctx->cfg.retain);
+		uncharge(ctx, tail_size(ctx));
 	}
 }
 
@@ -182,6 +266,7 @@ compare_old(struct stream_ctx *ctx, struct stream_dir *d, uint64_t off,
 	d->st.overlap_bytes += len;
 	if (d->tail == NULL)
 		return;
+	tail_sync(ctx, d->tail);
 	oldest = d->delivered > r ? d->delivered - r : 0;
 	if (oldest < d->gap_hi)
 		oldest = d->gap_hi;	/* the ring holds nothing for gaps */
@@ -198,14 +283,14 @@ compare_old(struct stream_ctx *ctx, struct stream_dir *d, uint64_t off,
 	if (off + len > d->delivered)
 		len = (uint32_t)(d->delivered - off);
 	for (uint32_t i = 0; i < len; i++)
-		if (d->tail[(off + i) % r] != p[i])
+		if (d->tail->bytes[(off + i) % r] != p[i])
 			d->st.conflict_bytes++;
 }
 
 /* Hands [delivered, delivered+len) to the consumer (clipped at depth) and advances. */
 static void
 emit(struct stream_ctx *ctx, struct stream_dir *d, const uint8_t *p,
-    uint32_t len, uint8_t flags, stream_deliver_fn fn, void *user)
+    uint32_t len, uint8_t flags, int stable, stream_deliver_fn fn, void *user)
 {
 	uint32_t vis = len;
 	uint64_t depth = ctx->cfg.depth;
@@ -225,7 +310,7 @@ emit(struct stream_ctx *ctx, struct stream_dir *d, const uint8_t *p,
 		d->st.gap_bytes += len;
 	} else {
 		d->st.bytes += len;
-		tail_remember(ctx, d, d->delivered, p, len);
+		tail_remember(ctx, d, d->delivered, p, len, stable);
 	}
 	if (vis > 0 && fn != NULL) {
 		struct stream_chunk c = {
@@ -260,7 +345,7 @@ static void
 drain(struct stream_ctx *ctx, struct stream_dir *d, stream_deliver_fn fn, void *user)
 {
 	while (d->held != NULL && d->held->offset == d->delivered) {
-		emit(ctx, d, d->held->data, d->held->len, 0, fn, user);
+		emit(ctx, d, d->held->data, d->held->len, 0, 0, fn, user);
 		seg_pop(ctx, d);
 	}
 }
@@ -273,7 +358,7 @@ skip_hole(struct stream_ctx *ctx, struct stream_dir *d, stream_deliver_fn fn, vo
 		return;
 	if (d->held->offset > d->delivered)
 		emit(ctx, d, NULL, (uint32_t)(d->held->offset - d->delivered),
-		    STREAM_CHUNK_GAP, fn, user);
+		    STREAM_CHUNK_GAP, 0, fn, user);
 	drain(ctx, d, fn, user);
 }
 
@@ -356,7 +441,7 @@ end_dir(struct stream_ctx *ctx, struct stream_dir *d, stream_deliver_fn fn, void
 		skip_hole(ctx, d, fn, user);
 	if (d->saw_fin && d->fin_offset > d->delivered)
 		emit(ctx, d, NULL, (uint32_t)(d->fin_offset - d->delivered),
-		    STREAM_CHUNK_GAP, fn, user);
+		    STREAM_CHUNK_GAP, 0, fn, user);
 	if (fn != NULL) {
 		struct stream_chunk c = {
 			.data = NULL, .len = 0, .dir = d->dir,
@@ -388,7 +473,7 @@ add_stats(struct stream_stats *t, const struct stream_stats *s)
 /* Data of a segment at stream offset off (may be negative: before the ISN). */
 static void
 segment_data(struct stream_ctx *ctx, struct stream_dir *d, int64_t soff,
-    const uint8_t *p, uint32_t len, stream_deliver_fn fn, void *user)
+    const uint8_t *p, uint32_t len, int stable, stream_deliver_fn fn, void *user)
 {
 	const struct stream_config *cfg = &ctx->cfg;
 	uint64_t off, end;
@@ -439,7 +524,7 @@ segment_data(struct stream_ctx *ctx, struct stream_dir *d, int64_t soff,
 		uint64_t need = end - cfg->window - d->delivered;
 		uint64_t room = off - d->delivered;
 		emit(ctx, d, NULL, (uint32_t)(need < room ? need : room),
-		    STREAM_CHUNK_GAP, fn, user);
+		    STREAM_CHUNK_GAP, 0, fn, user);
 	}
 	if (off < d->delivered) {
 		/* the holes given up ran past its start: that part is old now */
@@ -474,7 +559,7 @@ segment_data(struct stream_ctx *ctx, struct stream_dir *d, int64_t soff,
 			skip_hole(ctx, d, fn, user);
 		if (off > d->delivered && d->held == NULL && len > cfg->max_held)
 			emit(ctx, d, NULL, (uint32_t)(off - d->delivered),
-			    STREAM_CHUNK_GAP, fn, user);
+			    STREAM_CHUNK_GAP, 0, fn, user);
 		if (off < d->delivered) {
 			/* the skipped holes overtook part of it */
 			uint32_t k = (uint32_t)(d->delivered - off);
@@ -495,18 +580,18 @@ segment_data(struct stream_ctx *ctx, struct stream_dir *d, int64_t soff,
 	/* In order: deliver straight from the packet up to the first held piece. */
 	uint64_t first = d->held != NULL ? d->held->offset : UINT64_MAX;
 	if (end <= first) {
-		emit(ctx, d, p, len, 0, fn, user);
+		emit(ctx, d, p, len, 0, stable, fn, user);
 	} else {
 		uint32_t n = (uint32_t)(first - off);
-		emit(ctx, d, p, n, 0, fn, user);
+		emit(ctx, d, p, n, 0, stable, fn, user);
 		insert(ctx, d, first, p + n, len - n);
 	}
 	drain(ctx, d, fn, user);
 }
 
-void
-stream_dir_segment(struct stream_ctx *ctx, struct stream_dir *d,
-    const struct stream_segment *seg, stream_deliver_fn fn, void *user)
+static void
+segment(struct stream_ctx *ctx, struct stream_dir *d,
+    const struct stream_segment *seg, int stable, stream_deliver_fn fn, void *user)
 {
 	uint32_t seq = seg->seq, len = seg->len;
 	const uint8_t *p = seg->data;
@@ -541,7 +626,7 @@ stream_dir_segment(struct stream_ctx *ctx, struct stream_dir *d,
 	}
 	int64_t soff = (int64_t)d->delivered + (int32_t)(seq - d->next_seq);
 	if (len > 0)
-		segment_data(ctx, d, soff, p, len, fn, user);
+		segment_data(ctx, d, soff, p, len, stable, fn, user);
 	if (fl & TCP_FIN && !d->saw_fin) {
 		int64_t fin = soff + (int64_t)len;
 		if (fin >= (int64_t)d->delivered &&
@@ -580,6 +665,20 @@ stream_dir_segment(struct stream_ctx *ctx, struct stream_dir *d,
 	}
 	if (d->saw_fin && d->delivered >= d->fin_offset && d->held == NULL)
 		end_dir(ctx, d, fn, user);
+}
+
+void
+stream_dir_segment(struct stream_ctx *ctx, struct stream_dir *d,
+    const struct stream_segment *seg, stream_deliver_fn fn, void *user)
+{
+	segment(ctx, d, seg, 0, fn, user);
+}
+
+void
+stream_dir_segment_stable(struct stream_ctx *ctx, struct stream_dir *d,
+    const struct stream_segment *seg, stream_deliver_fn fn, void *user)
+{
+	segment(ctx, d, seg, 1, fn, user);
 }
 
 static void

@@ -77,8 +77,9 @@ struct stream_stats {
 	uint64_t midstream;	/* directions picked up without a SYN */
 };
 
-/* One held segment (private). */
+/* One held segment; the ring of delivered bytes (private). */
 struct stream_seg;
+struct stream_tail;
 
 /* One direction.  Embed it; treat the fields as private. */
 struct stream_dir {
@@ -94,7 +95,7 @@ struct stream_dir {
 	struct stream_seg *held_tail;	/* its last piece (appends are O(1)) */
 	uint32_t held_bytes;	/* payload bytes held */
 	uint32_t held_segs;
-	uint8_t *tail;		/* ring of the last `retain` delivered bytes */
+	struct stream_tail *tail;	/* the last `retain` delivered bytes */
 	struct stream_stats st;
 };
 
@@ -125,6 +126,14 @@ struct stream_segment {
  * kept is dropped and counted.
  */
 void stream_dir_segment(struct stream_ctx *ctx, struct stream_dir *d,
+    const struct stream_segment *seg, stream_deliver_fn fn, void *user);
+/*
+ * The same, for a segment whose bytes stay valid and unchanged until d is
+ * flushed or freed (offline: a capture kept mapped).  The engine then
+ * keeps references to the delivered bytes instead of copying them into
+ * its retransmission ring; what it counts is the same.
+ */
+void stream_dir_segment_stable(struct stream_ctx *ctx, struct stream_dir *d,
     const struct stream_segment *seg, stream_deliver_fn fn, void *user);
 /*
  * End of the direction (flow ended or expired): delivers held data with

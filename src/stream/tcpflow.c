@@ -26,6 +26,10 @@
  * reference.  Everything else is copied: data the engine held (its own
  * copies), reassembled IP fragments (the defragmenter's buffer), chunks
  * flushed outside a packet (flow timeouts and evictions), and live input.
+ * The segment itself goes to the engine as stable
+ * (stream_dir_segment_stable) when its payload lies in the frame, so the
+ * engine's retransmission ring keeps references too: on in-order traffic
+ * this thread then never reads a payload byte.
  */
 
 #define TCPFLOW_SAVED 101	/* tcpflow keeps max_saved_flows (100) + 1 */
@@ -269,7 +273,13 @@ tcpflow_packet(struct tcpflow *t, struct packet *p)
 			x->stored = 1;
 			x->nsn = seq + len;
 		}
-		stream_dir_segment(t->stream, &x->sd, &s, deliver, x);
+		/* the engine may keep references to bytes of the frame (not
+		 * to a reassembled IP datagram's buffer) */
+		if (t->stable && (uintptr_t)p->payload >= t->frame_lo &&
+		    (uintptr_t)p->payload + len <= t->frame_hi)
+			stream_dir_segment_stable(t->stream, &x->sd, &s, deliver, x);
+		else
+			stream_dir_segment(t->stream, &x->sd, &s, deliver, x);
 		t->frame_lo = t->frame_hi = 0;
 	}
 	if (rst || stream_dir_ended(&x->sd))

@@ -427,6 +427,53 @@ test_timeouts(void **state)
 	assert_int_equal(e.reason, FLOW_END_SHUTDOWN);
 }
 
+/*
+ * The last-flow shortcut of flow_table_lookup: the same flow again, in
+ * both directions; another flow in between; the last flow ended by
+ * expiry and by the table (its record reused for a different key while
+ * the shortcut still points at it): always the table's flow for the key.
+ */
+static void
+test_last_flow_shortcut(void **state)
+{
+	struct ended e;
+	struct flow_table *ft = table(100, &e);
+	struct packet a = mk(C, CP, S, SP, 17, 0, 0, 10, T0);
+	struct packet ar = mk(S, SP, C, CP, 17, 0, 0, 10, T0 + MS);
+	struct packet b = mk(C, CP + 1, S, SP, 17, 0, 0, 10, T0 + 2 * MS);
+	struct flow *fa, *fb, *f;
+	uint64_t ida;
+
+	fa = flow_table_lookup(ft, &a);
+	ida = fa->flow_id;
+	assert_ptr_equal(flow_table_lookup(ft, &a), fa);
+	f = flow_table_lookup(ft, &ar);
+	assert_ptr_equal(f, fa);
+	assert_int_equal(ar.dir, FLOW_TOCLIENT);
+	assert_int_equal(fa->pkts[FLOW_TOSERVER], 2);
+	assert_int_equal(fa->pkts[FLOW_TOCLIENT], 1);
+	fb = flow_table_lookup(ft, &b);
+	assert_ptr_not_equal(fb, fa);
+	assert_ptr_equal(flow_table_lookup(ft, &a), fa);
+	assert_ptr_equal(flow_table_lookup(ft, &b), fb);
+	/* b, the last flow, expires; a's key, then b's again: new flows */
+	assert_int_equal(flow_table_expire(ft, T0 + 400 * NSEC_PER_SEC, 0), 2);
+	assert_int_equal(flow_table_count(ft), 0);
+	b.ts_ns = a.ts_ns = T0 + 401 * NSEC_PER_SEC;
+	f = flow_table_lookup(ft, &a);	/* may reuse b's record */
+	assert_non_null(f);
+	assert_int_not_equal(f->flow_id, ida);
+	assert_int_equal(f->pkts[FLOW_TOSERVER], 1);
+	struct flow *f2 = flow_table_lookup(ft, &b);
+	assert_ptr_not_equal(f2, f);
+	assert_int_equal(f2->pkts[FLOW_TOSERVER], 1);
+	assert_int_equal(flow_table_count(ft), 2);
+	assert_ptr_equal(flow_table_lookup(ft, &a), f);
+	assert_int_equal(f->pkts[FLOW_TOSERVER], 2);
+	flow_table_free(ft);
+	assert_int_equal(e.n, 4);
+}
+
 static void
 test_port_reuse(void **state)
 {
@@ -671,6 +718,7 @@ main(void)
 		cmocka_unit_test(test_icmp_and_midstream),
 		cmocka_unit_test(test_timeouts),
 		cmocka_unit_test(test_port_reuse),
+		cmocka_unit_test(test_last_flow_shortcut),
 		cmocka_unit_test(test_eviction),
 		cmocka_unit_test(test_syn_flood_bounded),
 		cmocka_unit_test(test_storage),

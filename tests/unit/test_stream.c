@@ -563,6 +563,181 @@ test_wrap_4gib(void **state)
 	free(buf);
 }
 
+/* A consumer that checks the bytes against the stream they came from. */
+struct ref_seen {
+	const uint8_t *truth;	/* the stream's first copy of each byte */
+	uint64_t bytes, gaps, next_off;
+	int bad;
+};
+
+static void
+ref_collect(void *user, const struct stream_chunk *c)
+{
+	struct ref_seen *r = user;
+
+	if (c->offset != r->next_off)
+		r->bad = 1;
+	if (c->flags & STREAM_CHUNK_GAP)
+		r->gaps++;
+	else if (c->len > 0 && memcmp(c->data, r->truth + c->offset, c->len) != 0)
+		r->bad = 2;
+	r->next_off = c->offset + c->len;
+	r->bytes += c->len;
+}
+
+static uint32_t
+xorshift(uint32_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 17;
+	*x ^= *x << 5;
+	return *x;
+}
+
+/*
+ * Retain by reference: the same random segments (in order, tiny ones
+ * past the ring's reference slots, retransmissions with and without
+ * changed bytes reaching back further than the ring, overlaps, holes)
+ * through stream_dir_segment (copied) and stream_dir_segment_stable
+ * (referenced, the bytes of every segment kept apart and unchanged
+ * until the end), with some unstable segments mixed into the stable
+ * run: every counter, and so the conflicts found, must be the same.
+ */
+static void
+retain_compare(uint32_t retain, uint32_t seed)
+{
+	enum { LEN = 4000000, NSEG = 6000 };
+	struct stream_config cfg;
+	struct error err;
+	struct stream_ctx *ctx[2];
+	struct stream_dir d[2];
+	struct ref_seen seen[2];
+	uint8_t *truth = malloc(LEN), *pool = malloc(NSEG * 2048), *scratch = malloc(2048);
+	size_t used = 0;
+	uint32_t x = seed, isn = seed * 7919u, front = 0;
+
+	assert_non_null(truth);
+	assert_non_null(pool);
+	assert_non_null(scratch);
+	for (uint32_t i = 0; i < LEN; i++)
+		truth[i] = (uint8_t)xorshift(&x);
+	stream_config_default(&cfg);
+	cfg.retain = retain;
+	for (int k = 0; k < 2; k++) {
+		ctx[k] = stream_ctx_new(&cfg, &err);
+		assert_non_null(ctx[k]);
+		stream_dir_init(&d[k], 0);
+		memset(&seen[k], 0, sizeof(seen[k]));
+		seen[k].truth = truth;
+		struct stream_segment syn = { .seq = isn, .flags = TCP_SYN };
+		stream_dir_segment(ctx[k], &d[k], &syn, ref_collect, &seen[k]);
+	}
+	for (int i = 0; i < NSEG && front < LEN - 2048; i++) {
+		uint32_t r = xorshift(&x) % 100, off, len;
+		int changed = 0;
+
+		if (r < 60) {			/* in order, often tiny */
+			off = front;
+			len = 1 + xorshift(&x) % ((xorshift(&x) & 1) ? 40 : 1460);
+		} else if (r < 80) {		/* old data, reaching back past the ring */
+			uint32_t back = 1 + xorshift(&x) % (2 * retain + 64);
+			off = front > back ? front - back : 0;
+			len = 1 + xorshift(&x) % 1460;
+			changed = xorshift(&x) & 1;
+			if (changed && len > front - off)
+				len = front - off;	/* only old bytes differ */
+			if (len == 0)
+				continue;
+		} else if (r < 95) {		/* ahead: a hole, held until filled */
+			off = front + 1 + xorshift(&x) % 3000;
+			len = 1 + xorshift(&x) % 1460;
+		} else {			/* in order, overlapping held data */
+			off = front;
+			len = 1 + xorshift(&x) % 6000;
+		}
+		if (off + len > LEN)
+			len = LEN - off;
+		if (len > 2048)
+			len = 2048;
+		/* its own copy of the bytes, left unchanged from here on */
+		uint8_t *p = pool + used;
+		memcpy(p, truth + off, len);
+		if (changed)
+			p[xorshift(&x) % len] ^= 0x5a;
+		used += len;
+		struct stream_segment s = { .seq = isn + 1 + off, .data = p, .len = len };
+		/* copied */
+		memcpy(scratch, p, len);
+		s.data = scratch;
+		stream_dir_segment(ctx[0], &d[0], &s, ref_collect, &seen[0]);
+		memset(scratch, 0xee, len);
+		/* referenced, now and then a copied one in between */
+		s.data = p;
+		if (xorshift(&x) % 10 == 0) {
+			memcpy(scratch, p, len);
+			s.data = scratch;
+			stream_dir_segment(ctx[1], &d[1], &s, ref_collect, &seen[1]);
+			memset(scratch, 0xee, len);
+		} else {
+			stream_dir_segment_stable(ctx[1], &d[1], &s, ref_collect, &seen[1]);
+		}
+		if (off + len > front && off <= front)
+			front = (uint32_t)d[0].delivered;
+	}
+	for (int k = 0; k < 2; k++)
+		stream_dir_flush(ctx[k], &d[k], ref_collect, &seen[k]);
+	assert_int_equal(seen[0].bad, 0);
+	assert_int_equal(seen[1].bad, 0);
+	assert_int_equal(seen[0].bytes, seen[1].bytes);
+	assert_int_equal(seen[0].gaps, seen[1].gaps);
+	assert_memory_equal(&d[0].st, &d[1].st, sizeof(d[0].st));
+	assert_true(d[0].st.retransmissions > 100);
+	assert_true(d[0].st.conflict_bytes > 10);	/* there was something to find */
+	assert_true(d[0].st.ooo_segments > 100);
+	for (int k = 0; k < 2; k++) {
+		stream_dir_free(ctx[k], &d[k]);
+		assert_int_equal(stream_ctx_memuse(ctx[k]), 0);
+		stream_ctx_free(ctx[k]);
+	}
+	free(truth);
+	free(pool);
+	free(scratch);
+}
+
+static void
+test_retain_by_reference(void **state)
+{
+	(void)state;
+	retain_compare(4096, 1);
+	retain_compare(4096, 2);
+	retain_compare(100, 3);		/* ring smaller than a segment */
+	retain_compare(1, 4);
+	retain_compare(65536, 5);	/* more pieces than reference slots */
+}
+
+/* Stable segments, then a retransmission that differs: found in the ring. */
+static void
+test_retain_stable_conflict(void **state)
+{
+	struct fixture *f = setup_default();
+	static const char a[] = "abcdefgh", b[] = "ijklmnop";
+	struct stream_segment s1 = { .seq = 101, .data = (const uint8_t *)a, .len = 8 };
+	struct stream_segment s2 = { .seq = 109, .data = (const uint8_t *)b, .len = 8 };
+	struct stream_segment re = { .seq = 105, .data = (const uint8_t *)"efXhijYl", .len = 8 };
+
+	(void)state;
+	seg(f, 100, TCP_SYN, NULL);
+	stream_dir_segment_stable(f->ctx, &f->d, &s1, collect, &f->seen);
+	stream_dir_segment_stable(f->ctx, &f->d, &s2, collect, &f->seen);
+	stream_dir_segment_stable(f->ctx, &f->d, &re, collect, &f->seen);
+	assert_int_equal(f->d.st.retransmissions, 1);
+	assert_int_equal(f->d.st.overlap_bytes, 8);
+	assert_int_equal(f->d.st.conflict_bytes, 2);
+	assert_int_equal(f->seen.len, 16);
+	assert_memory_equal(f->seen.data, "abcdefghijklmnop", 16);
+	teardown(f);
+}
+
 int
 main(void)
 {
@@ -581,6 +756,8 @@ main(void)
 		cmocka_unit_test(test_depth),
 		cmocka_unit_test(test_long_hole),
 		cmocka_unit_test(test_wrap_4gib),
+		cmocka_unit_test(test_retain_by_reference),
+		cmocka_unit_test(test_retain_stable_conflict),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -170,6 +171,7 @@ test_writer_fd_cache(void **state)
 	cfg.max_open = 2;
 	cfg.no_index = 1;
 	cfg.no_thread = *state != NULL;
+	cfg.io_threads = 1;	/* with more, how often files are reopened depends on timing */
 	w = session_writer_new(&cfg, &err);
 	assert_non_null(w);
 	for (int k = 0; k < 5; k++) {
@@ -616,6 +618,135 @@ test_stream_stage(void **state)
 	pipeline_free(fr.pl);
 }
 
+/* Descriptors open in this process. */
+static int
+open_fds(void)
+{
+	DIR *dp = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(dp);
+	while ((e = readdir(dp)) != NULL)
+		n += e->d_name[0] != '.';
+	closedir(dp);
+	return n - 1;	/* dp's own */
+}
+
+/*
+ * One random script of sessions (begin, copied and referenced writes,
+ * end with counts, in any interleaving; few port pairs, so names are
+ * reused and get c1, c2, ...) run by a writer with `threads` I/O threads
+ * (0: none, all inline) into dir.
+ */
+static void
+shard_script(const char *dir, uint32_t threads, int create_inline, uint32_t max_open,
+    uint32_t seed)
+{
+	enum { NLIVE = 24, NOPS = 6000 };
+	static uint8_t src[128 * 1024];
+	struct session_writer_config cfg;
+	struct session_writer *w;
+	struct session_file *live[NLIVE] = { NULL };
+	uint64_t next[NLIVE] = { 0 };
+	struct session_info info;
+	struct error err;
+	uint8_t scratch[2048];
+	uint32_t x = seed * 2654435761u;
+	int fds = open_fds();
+
+	for (size_t i = 0; i < sizeof(src); i++)
+		src[i] = (uint8_t)(lcg(&x) | 1);
+	session_writer_config_default(&cfg);
+	cfg.dir = dir;
+	cfg.max_open = max_open;
+	cfg.buffer = 4096;
+	cfg.no_thread = threads == 0;
+	cfg.io_threads = threads;
+	cfg.create_inline = create_inline;
+	cfg.set_mtime = 0;
+	w = session_writer_new(&cfg, &err);
+	assert_non_null(w);
+	for (int op = 0; op < NOPS; op++) {
+		int k = (int)(lcg(&x) % NLIVE);
+		uint32_t r = lcg(&x) % 100;
+
+		if (live[k] == NULL) {
+			info_v4(&info, "192.0.2.1", (uint16_t)(1000 + lcg(&x) % 5),
+			    "198.51.100.2", (uint16_t)(80 + lcg(&x) % 2));
+			info.flow_id = (uint64_t)op;
+			info.first_ns += (uint64_t)op * 1000;
+			live[k] = session_file_begin(w, &info);
+			assert_non_null(live[k]);
+			next[k] = 0;
+			continue;
+		}
+		if (r < 6) {
+			struct session_counts c = { .gaps = (uint64_t)op, .out_of_order = r };
+			session_file_end(w, live[k], r < 3 ? &c : NULL, (uint64_t)op);
+			live[k] = NULL;
+			continue;
+		}
+		uint32_t len = 1 + lcg(&x) % 1500;
+		uint64_t off = next[k];
+		if (r < 12)
+			off += lcg(&x) % 500;			/* a hole */
+		else if (r < 16 && off > 0)
+			off -= lcg(&x) % (off < 800 ? off : 800);	/* overwrite */
+		size_t from = lcg(&x) % (sizeof(src) - len);
+		if (lcg(&x) & 1) {
+			memcpy(scratch, src + from, len);
+			session_file_write(w, live[k], off, scratch, len, (uint64_t)op);
+			memset(scratch, 0xee, len);
+		} else {
+			session_file_write_ref(w, live[k], off, src + from, len, (uint64_t)op);
+		}
+		if (off + len > next[k])
+			next[k] = off + len;
+		/* max_open files at most, whatever the threads do (plus the
+		 * folder and sessions.json); files the caller creates wait in
+		 * the queues uncounted */
+		if (!create_inline && op % 50 == 0)
+			assert_true(open_fds() <= fds + 2 + (int)max_open);
+	}
+	assert_int_equal(session_writer_close(w, &err), 0);	/* ends the rest */
+}
+
+/*
+ * Several I/O threads write the same files, under the same names (c1,
+ * c2, ... in the same order), and the same sessions.json, line for line,
+ * as the writer without threads.
+ */
+static void
+test_writer_threads_same_output(void **state)
+{
+	static const uint32_t threads[] = { 1, 2, 3, 8 };
+	char cmd[1024];
+
+	(void)state;
+	for (uint32_t seed = 1; seed <= 4; seed++) {
+		int create_inline = seed & 1;
+		uint32_t max_open = seed <= 2 ? 256 : 5;	/* 5: files closed and reopened */
+		char *ref = tmpdir();
+
+		shard_script(ref, 0, create_inline, max_open, seed);
+		/* the script makes many files and reuses names */
+		snprintf(cmd, sizeof(cmd), "test $(ls '%s' | wc -l) -gt 100 && "
+		    "ls '%s' | grep -q 'c3$'", ref, ref);
+		assert_int_equal(system(cmd), 0);
+		for (size_t t = 0; t < sizeof(threads) / sizeof(threads[0]); t++) {
+			char *d = tmpdir();
+			shard_script(d, threads[t], create_inline, max_open, seed);
+			snprintf(cmd, sizeof(cmd), "diff -r '%s' '%s' >/dev/null", ref, d);
+			assert_int_equal(system(cmd), 0);
+			rmtree(d);
+			free(d);
+		}
+		rmtree(ref);
+		free(ref);
+	}
+}
+
 int
 main(void)
 {
@@ -632,6 +763,7 @@ main(void)
 		cmocka_unit_test_prestate(test_writer_ref_mixed, &inline_io),
 		cmocka_unit_test(test_writer_ref_layout),
 		cmocka_unit_test_prestate(test_writer_ref_layout, &inline_io),
+		cmocka_unit_test(test_writer_threads_same_output),
 		cmocka_unit_test(test_tcpflow_stage),
 		cmocka_unit_test(test_tcpflow_stable),
 		cmocka_unit_test_prestate(test_tcpflow_stable, &stable),
