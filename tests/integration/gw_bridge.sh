@@ -46,6 +46,19 @@ done
 # the main thread, and the transmit threads where there is more than one CPU
 [ "$seen" -ge 2 ] || fail "only $seen pinned threads found"
 grep -q "cpu-affinity: .*forward $lo" "$GW_LOG_FILE" || fail "cpu-affinity not logged"
+# a changed pinning on SIGHUP is reported as needing a restart, and kept
+# (needs two CPUs to change anything)
+if [ "$lo" != "$hi" ]; then
+	sed -i "s/^cpu-affinity tx-uplink .*/cpu-affinity tx-uplink $lo,$hi/" "$conf"
+	kill -HUP "$gwpid"
+	for i in $(seq 50); do grep -q "cpu-affinity and tx-thread changes need a restart" "$GW_LOG_FILE" && break; sleep 0.1; done
+	grep -q "cpu-affinity and tx-thread changes need a restart" "$GW_LOG_FILE" || fail "changed cpu-affinity not reported on reload"
+	for t in /proc/"$gwpid"/task/*; do
+		[ "$(cat "$t/comm" 2>/dev/null)" = "tx up0" ] || continue
+		got=$(awk '/^Cpus_allowed_list:/ {print $2}' "$t/status")
+		[ "$got" = "$hi" ] || fail "tx up0 moved to $got on reload"
+	done
+fi
 
 netns_bg h socat TCP-LISTEN:80,reuseaddr,fork SYSTEM:'echo hello-tcp'
 netns_bg h socat UDP-RECVFROM:7777,fork SYSTEM:'read -r x; echo hello-udp'
