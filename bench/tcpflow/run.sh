@@ -13,6 +13,11 @@
 # build, $APIARY_RELEASE_BIN or bin/), each best of 5, checks that the two
 # folders hold the same files with the same bytes, and prints the times
 # and the ratio.  Needs root for the namespaces.
+#
+# Also timed, as a yardstick: copyfloor (bench/tcpflow/copyfloor.c)
+# writing the same files anew from memory with as many threads as apiary's
+# writer uses, no parsing -- what writing those bytes costs on this
+# machine, a floor under any tool that produces them.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 apiary=${APIARY_RELEASE_BIN:-$top/bin}/apiary
@@ -21,6 +26,7 @@ given=${2:-}
 py=/usr/bin/python3
 [ -x "$apiary" ] || { echo "bench: build the release program first (make)" >&2; exit 1; }
 command -v tcpflow >/dev/null || { echo "bench: tcpflow is not installed" >&2; exit 1; }
+command -v gcc >/dev/null || { echo "bench: gcc is needed for copyfloor" >&2; exit 1; }
 . "$top/tests/lib/netns.sh"
 
 if [ -n "$given" ] && [ -s "$given" ]; then
@@ -62,6 +68,8 @@ else
 	grep 'dropped by kernel' "$work/tcpdump.log" >&2
 	if [ -n "$given" ]; then cp "$pcap" "$given" && pcap=$given; fi
 fi
+gcc -std=gnu17 -O2 -Wall -Wextra -Werror -o "$work/copyfloor" \
+    "$top/bench/tcpflow/copyfloor.c" -lpthread || exit 1
 size=$(stat -c %s "$pcap")
 echo "capture: $pcap, $((size / 1000000)) MB, $(tcpdump -nr "$pcap" 2>/dev/null | wc -l) packets"
 
@@ -77,22 +85,29 @@ echo "capture: $pcap, $((size / 1000000)) MB, $(tcpdump -nr "$pcap" 2>/dev/null 
 # time the tools alone.  Both tools always see the same conditions.
 # Times: bash's `time` to the millisecond (real, user, sys); GNU time's
 # %e is in hundredths, too coarse for runs of ~0.1 s (the ratio moved in
-# steps of 10%).
+# steps of 10%).  copyfloor's own figure (its threads' start to end; its
+# listing and mapping are not timed) is after apiary's run each time, from
+# apiary's output just written.
 TIMEFORMAT='%3R %3U %3S'
 measure() {	# OUTDIR LABEL [tmpfs: keep only the last output of each tool]
 	local base=$1 label=$2 small=${3:-} run=0 r tool out e u s c
 	declare -A wall cpu
 	for r in 1 2 3 4 5; do
-		for tool in tcpflow apiary; do
+		for tool in tcpflow apiary floor; do
 			run=$((run + 1)); out=$base/run$run; mkdir -p "$out"; sync
 			if [ $tool = tcpflow ]; then
 				[ -n "$small" ] && rm -rf "${last_tcpflow:-/nonexistent}"
 				{ time tcpflow -r "$pcap" -o "$out" >/dev/null 2>&1; } 2>"$work/time"
 				last_tcpflow=$out
-			else
+			elif [ $tool = apiary ]; then
 				[ -n "$small" ] && rm -rf "${last_apiary:-/nonexistent}"
 				{ time "$apiary" tcpflow -o "$out" "$pcap" >/dev/null 2>&1; } 2>"$work/time"
 				last_apiary=$out
+			else
+				e=$("$work/copyfloor" "$io_threads" "$last_apiary" "$out") || exit 1
+				wall[floor]=$(awk -v a="$e" -v b="${wall[floor]:-}" 'BEGIN { print (b == "" || a < b) ? a : b }')
+				[ -n "$small" ] && rm -rf "$out"
+				continue
 			fi
 			read -r e u s < <(tail -1 "$work/time")
 			c=$(awk -v u="$u" -v s="$s" 'BEGIN { print u + s }')
@@ -112,11 +127,21 @@ measure() {	# OUTDIR LABEL [tmpfs: keep only the last output of each tool]
 	echo "output on $label:"
 	printf '  %-20s %8s %8s\n' "" "wall s" "cpu s" \
 		"tcpflow -r" "${wall[tcpflow]}" "${cpu[tcpflow]}" "apiary tcpflow" "${wall[apiary]}" "${cpu[apiary]}"
+	printf '  %-20s %8s   (writing the same files from memory, %s threads)\n' \
+		"copyfloor" "${wall[floor]}" "$io_threads"
 	echo "  output: $same"
 	awk -v a="${wall[apiary]}" -v t="${wall[tcpflow]}" -v ca="${cpu[apiary]}" -v ct="${cpu[tcpflow]}" -v s="$size" 'BEGIN {
 		if (a > 0 && ca > 0) printf "  ratio: apiary tcpflow is %.1fx faster than tcpflow (wall; %.0f MB/s vs %.0f MB/s), %.1fx less CPU\n", t / a, s / a / 1e6, s / t / 1e6, ct / ca }'
+	awk -v a="${wall[apiary]}" -v t="${wall[tcpflow]}" -v f="${wall[floor]}" 'BEGIN {
+		if (f > 0) printf "  against the floor: tcpflow %.1fx, apiary tcpflow %.1fx (a tool at the floor would be %.1fx faster than tcpflow)\n", t / f, a / f, t / f }'
 	rm -rf "$base"/run*
 }
+# the I/O threads apiary's writer uses here, for copyfloor
+# (-b 1: almost nothing written; the folder goes with $work, since
+# deleting files now would slow the file creations timed below)
+io_threads=$("$apiary" tcpflow -v -b 1 -o "$work/probe" "$pcap" 2>&1 >/dev/null |
+    sed -n 's/.*, \([0-9]*\) I\/O threads*$/\1/p')
+[ -n "$io_threads" ] && [ "$io_threads" -ge 1 ] || io_threads=1
 different=0
 last_tcpflow= last_apiary=
 measure "$work" "disk ($(df --output=fstype "$work" | tail -1), $work)"

@@ -73,8 +73,8 @@ struct session_writer_config {
 				 * two cores evenly); 0: all on the I/O thread */
 	int balance;		/* 1: session_file_write_ref copies while the I/O
 				 * thread is behind (see session_writer.c) */
-	uint32_t io_threads;	/* I/O threads (0, default: 2 with 2+ CPUs, else 1;
-				 * at most 8 and max_open) */
+	uint32_t io_threads;	/* I/O threads (0, default: the CPUs less one,
+				 * 2 to 4; 1 on one CPU; at most 8 and max_open) */
 };
 
 /* What a session is; copied at session_file_begin. */
@@ -102,6 +102,7 @@ struct session_writer_stats {
 	uint64_t clipped_bytes;	/* past max_bytes */
 	uint64_t reopens;	/* files reopened after the cache closed them */
 	uint64_t write_errors;
+	uint32_t io_threads;	/* I/O threads writing (0: inline, no_thread) */
 };
 
 struct session_writer;

@@ -53,11 +53,14 @@ void pcap_source_free(struct pcap_source *s);
 /*
  * Call before reading: mapped files stay mapped until pcap_source_free()
  * (by default a file is unmapped when it ends).  Memory: the mappings are
- * address space, not RSS: pages behind the reader are still dropped
- * (MADV_DONTNEED; touching them again refaults them from the page cache,
- * same bytes), and a finished file's resident pages are all dropped.
+ * address space, not RSS: pages more than lag bytes behind the reader are
+ * still dropped (MADV_DONTNEED; touching them again refaults them from the
+ * page cache, same bytes), and a finished file's resident pages are all
+ * dropped.  lag: how far behind the reader the consumers of the frames
+ * read them (e.g. the writer threads of apiary tcpflow); a page they
+ * touch after it was dropped comes back and stays until the end.
  */
-void pcap_source_keep_mapped(struct pcap_source *s);
+void pcap_source_keep_mapped(struct pcap_source *s, uint64_t lag);
 
 /* Accepts only these link types (copied); n == 0 accepts all again. */
 int pcap_source_accept_linktypes(struct pcap_source *s, const int *types,

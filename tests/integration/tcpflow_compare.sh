@@ -225,6 +225,17 @@ n=$(jq -s 'map(select(.file | test("^203.*c2$"))) | length' "$tmp/out/synthetic-
 [ "$n" = 2 ] && ok "a reused port pair is named c1, c2 (both directions)" ||
 	fail "$n c2 sessions in the synthetic capture, want 2"
 
+# ---- the number of writing threads changes nothing ------------------------------------
+for th in 1 3; do
+	"$apiary" tcpflow -t "$th" -o "$tmp/out/real-t$th" "$real" 2>"$tmp/apiary.err" &&
+	diff -r "$tmp/out/real-apiary" "$tmp/out/real-t$th" >"$tmp/diff" &&
+		ok "-t $th: the same files and the same sessions.json, line for line" ||
+		{ fail "-t $th: output differs from the default's"; head -5 "$tmp/diff" >&2; }
+done
+"$apiary" tcpflow -t 9 -o "$tmp/out/t9" "$real" 2>"$tmp/apiary.err"
+[ $? = 2 ] && grep -q -- '-t 9' "$tmp/apiary.err" && ok "-t 9: refused (exit 2) with a message naming it" ||
+	fail "-t 9 was not refused: $(cat "$tmp/apiary.err")"
+
 # ---- extract ------------------------------------------------------------------------
 line=$(jq -c 'select(.src_port == 2020 and .direction == "toclient")' "$idx" | head -1)
 fid=$(jq -r .flow_id <<<"$line"); cid=$(jq -r .community_id <<<"$line")
