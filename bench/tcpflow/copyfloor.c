@@ -10,7 +10,7 @@
  * Prints the seconds that took (from the threads' start to their end).
  *
  * bench/tcpflow/run.sh runs it on the output of `apiary tcpflow` with as
- * many threads as apiary's writer uses (two on two CPUs or more): that
+ * many threads as apiary's writer uses (`apiary tcpflow -v` says): that
  * time is what writing those bytes costs on this machine, a floor under
  * any tool that produces the same files from a capture in memory, so the
  * benchmark can say how far each tool is above it.  What is not timed:
@@ -138,7 +138,8 @@ main(int argc, char **argv)
 		return 2;
 	}
 	while ((d = readdir(dir)) != NULL) {
-		if (d->d_type != DT_REG || strcmp(d->d_name, "sessions.json") == 0 ||
+		if ((d->d_type != DT_REG && d->d_type != DT_UNKNOWN) ||
+		    strcmp(d->d_name, "sessions.json") == 0 ||
 		    strcmp(d->d_name, "report.xml") == 0)
 			continue;
 		if (j.n == cap) {
@@ -153,6 +154,10 @@ main(int argc, char **argv)
 		    fstat(fd, &st) != 0) {
 			fprintf(stderr, "copyfloor: %s: %s\n", d->d_name, strerror(errno));
 			return 2;
+		}
+		if (!S_ISREG(st.st_mode)) {	/* DT_UNKNOWN: a folder after all */
+			close(fd);
+			continue;
 		}
 		j.files[j.n].size = st.st_size;
 		j.files[j.n].map = NULL;
@@ -173,6 +178,10 @@ main(int argc, char **argv)
 		}
 	}
 	closedir(dir);
+	if (j.n == 0) {
+		fprintf(stderr, "copyfloor: %s: no files to copy\n", argv[2]);
+		return 2;
+	}
 	qsort(j.files, j.n, sizeof(*j.files), by_size_desc);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (long i = 0; i < nth; i++) {

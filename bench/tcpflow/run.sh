@@ -104,7 +104,7 @@ measure() {	# OUTDIR LABEL [tmpfs: keep only the last output of each tool]
 				{ time "$apiary" tcpflow -o "$out" "$pcap" >/dev/null 2>&1; } 2>"$work/time"
 				last_apiary=$out
 			else
-				e=$("$work/copyfloor" "$io_threads" "$last_apiary" "$out") || exit 1
+				e=$("$work/copyfloor" "$io_threads" "$last_apiary" "$out") || return 1
 				wall[floor]=$(awk -v a="$e" -v b="${wall[floor]:-}" 'BEGIN { print (b == "" || a < b) ? a : b }')
 				[ -n "$small" ] && rm -rf "$out"
 				continue
@@ -144,11 +144,11 @@ io_threads=$("$apiary" tcpflow -v -b 1 -o "$work/probe" "$pcap" 2>&1 >/dev/null 
 [ -n "$io_threads" ] && [ "$io_threads" -ge 1 ] || io_threads=1
 different=0
 last_tcpflow= last_apiary=
-measure "$work" "disk ($(df --output=fstype "$work" | tail -1), $work)"
+measure "$work" "disk ($(df --output=fstype "$work" | tail -1), $work)" || different=1
 tmpfs=$(mktemp -d /tmp/h6tmpfs-XXXXXX)
 if mount -t tmpfs -o size=$((size * 3 / 1000000 + 64))M tmpfs "$tmpfs" 2>/dev/null; then
 	last_tcpflow= last_apiary=
-	measure "$tmpfs" "tmpfs" small
+	measure "$tmpfs" "tmpfs" small || different=1
 	umount "$tmpfs"
 else
 	echo "(no tmpfs figures: mounting one needs root)"

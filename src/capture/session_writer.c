@@ -27,17 +27,17 @@
  * tcpflow's file layout for gaps: a hole where data follows, nothing at
  * the end.
  *
- * Everything that touches the file system runs on I/O threads (two by
- * default on two or more CPUs: io_threads), fed through bounded queues
- * (SW_QUEUE operations each): creating the file (the O_EXCL probe for a
+ * Everything that touches the file system runs on I/O threads (io_threads;
+ * default_threads()), fed through bounded queues (SW_QUEUE operations or
+ * SW_QUEUE_BYTES each): creating the file (the O_EXCL probe for a
  * free c<count> name), pwrite, close, the file time, the sessions.json
  * lines.  The caller (the packet path; live, the gateway's) only copies
  * bytes into buffers (or records references) and queues them, so it
  * never waits for the disk unless the queues are full, and reading and
- * reassembling overlap with writing.  Why two threads: offline, the
+ * reassembling overlap with writing.  Why more than one: offline, the
  * kernel's copy into the page cache (and its page allocation) is about
  * three quarters of all the CPU time, more than one core can do in the
- * time the reading thread needs, so it is spread over both cores.
+ * time the reading thread needs, so it is spread over the cores.
  *
  * Order.  A session's operations go to one thread while any of them is
  * queued or running (s->inflight), so they run in the order they were
@@ -287,6 +287,8 @@ stats_add(struct session_writer_stats *t, const struct session_writer_stats *d)
 	t->files += d->files;
 	t->bytes += d->bytes;
 	t->reopens += d->reopens;
+	if (d->queue_peak > t->queue_peak)
+		t->queue_peak = d->queue_peak;
 }
 
 void
@@ -308,6 +310,12 @@ session_writer_get_stats(const struct session_writer *w, struct session_writer_s
 	unlock(m);
 	st->clipped_bytes = w->clipped_bytes;
 	st->io_threads = w->threaded ? w->nshards : 0;
+}
+
+uint64_t
+session_writer_reach(const struct session_writer *w)
+{
+	return w->threaded ? (uint64_t)w->nshards * (SW_QUEUE_BYTES + SW_REF_RUN + 1024) : 0;
 }
 
 /*
@@ -899,7 +907,7 @@ op_weight(const struct op *o)
  * SW_QUEUE_BYTES of them.  The byte bound matters for referenced runs,
  * which hold no buffer: it keeps the writers within a few tens of MB of
  * the reader, so the mapped capture behind it can be dropped
- * (pcap_source.c, PCAP_SOURCE_KEPT_LAG) without the writers faulting its
+ * (pcap_source_keep_mapped's lag, session_writer_reach()) without the writers faulting its
  * pages back in.
  */
 static int
@@ -1029,6 +1037,8 @@ op_push(struct session_writer *w, const struct op *o)
 	sh->ring[(sh->head + sh->count) % SW_QUEUE] = *o;
 	sh->count++;
 	__atomic_store_n(&sh->pending, sh->pending + op_weight(o), __ATOMIC_RELAXED);
+	if (sh->pending > sh->st.queue_peak)
+		sh->st.queue_peak = sh->pending;
 	pthread_cond_signal(&sh->not_empty);	/* no system call unless it sleeps */
 	pthread_mutex_unlock(&sh->mu);
 }
@@ -1269,15 +1279,19 @@ static int
 io_behind(struct session_writer *w)
 {
 	unsigned waiting = 0;
+	uint64_t bytes = 0;
 
 	if (!w->threaded)
 		return 0;
 	for (unsigned i = 0; i < w->nshards; i++) {
 		pthread_mutex_lock(&w->sh[i].mu);
 		waiting += w->sh[i].count;
+		bytes += w->sh[i].pending;
 		pthread_mutex_unlock(&w->sh[i].mu);
 	}
-	return waiting >= SW_BEHIND * w->nshards;
+	/* half the queues, by count or (long referenced runs) by bytes */
+	return waiting >= SW_BEHIND * w->nshards ||
+	    bytes >= (uint64_t)SW_QUEUE_BYTES / 2 * w->nshards;
 }
 
 void

@@ -33,11 +33,12 @@
  * Speed and bounds: bytes are copied into a buffer per session (`buffer`
  * bytes) and written with one pwrite per run -- or, with
  * session_file_write_ref(), not copied at all: the session keeps a list
- * of references (up to 128 pieces or `buffer` bytes per run) written with
- * one pwritev.  Everything that touches the file system (creating,
- * writing, closing, sessions.json) runs on I/O threads (`io_threads`,
- * default 2 with two or more CPUs), each fed through a queue of 128
- * operations, so the caller does not wait for the disk; a session's
+ * of references (up to 1024 pieces or 1 MiB per run) written with one
+ * pwritev.  Everything that touches the file system (creating, writing,
+ * closing, sessions.json) runs on I/O threads (`io_threads`, default one
+ * less than the CPUs, 2 to 4, and 1 on one CPU), each fed through a queue
+ * of 128 operations or about 16 MiB (session_writer_reach()), so the
+ * caller does not wait for the disk; a session's
  * operations run in the order they were made, names are given in the
  * order of the sessions' first bytes, and sessions.json lines come in
  * the order the sessions ended, whatever the threads do.  At most
@@ -45,7 +46,7 @@
  * are open at once (the least recently written is written out / closed,
  * and reopened when written again).  Memory, with T I/O threads:
  * (max_open + T * 129) * buffer bytes of buffers plus (max_open + T *
- * 129) * 2 KiB of iovec arrays at most, index lines waiting for an
+ * 129) * 16 KiB of iovec arrays at most, index lines waiting for an
  * earlier session's (1024 at most), plus a small record per session (the
  * caller bounds the number of sessions: the flow table does).  Calls are
  * for one thread (the caller's); the I/O threads are internal.
@@ -103,6 +104,7 @@ struct session_writer_stats {
 	uint64_t reopens;	/* files reopened after the cache closed them */
 	uint64_t write_errors;
 	uint32_t io_threads;	/* I/O threads writing (0: inline, no_thread) */
+	uint64_t queue_peak;	/* most bytes one thread had queued (+1 KiB an op) */
 };
 
 struct session_writer;
@@ -117,6 +119,10 @@ int session_writer_close(struct session_writer *w, struct error *err);
 int session_writer_flush(struct session_writer *w, struct error *err);
 const char *session_writer_error(const struct session_writer *w);	/* NULL if none */
 void session_writer_get_stats(const struct session_writer *w, struct session_writer_stats *st);
+/* How many bytes of queued runs the I/O threads may be behind the caller,
+ * at most: a caller lending memory by reference keeps at least this much
+ * behind it (0 without threads). */
+uint64_t session_writer_reach(const struct session_writer *w);
 
 /* A new session (no file until the first byte).  NULL only without memory. */
 struct session_file *session_file_begin(struct session_writer *w, const struct session_info *info);

@@ -12,7 +12,7 @@
 #include "io/pcap_source.h"
 #include "stream/tcpflow.h"
 
-#define TCPFLOW_MAP_LAG (64u << 20)
+#define TCPFLOW_MAP_LAG (64u << 20)	/* at least */
 
 static volatile sig_atomic_t interrupted;
 
@@ -169,11 +169,12 @@ cmd_tcpflow(int argc, char **argv)
 	/* Mapped captures stay mapped until pcap_source_free() below, after
 	 * tcpflow_close(): the writer then takes in-order payload by
 	 * reference instead of copying it (docs/apiary-tcpflow.md, "MEMORY
-	 * AND SPEED").  Its threads read the payload up to a few tens of MB
-	 * behind this one (16 MiB of runs queued each, at most 4 threads by
-	 * default): pages are dropped only 64 MiB behind, so that they do not
-	 * fault them back in. */
-	pcap_source_keep_mapped(src, TCPFLOW_MAP_LAG);
+	 * AND SPEED").  Its threads read the payload up to their reach behind
+	 * this one (~17 MiB of runs each), farther in the capture (headers,
+	 * other flows): pages are dropped only twice that behind, at least
+	 * 64 MiB, so that they seldom fault them back in. */
+	uint64_t lag = 2 * session_writer_reach(tcpflow_writer(t));
+	pcap_source_keep_mapped(src, lag > TCPFLOW_MAP_LAG ? lag : TCPFLOW_MAP_LAG);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	while (!interrupted && (r = pcap_source_next(src, &fr, &err)) == 1) {

@@ -57,11 +57,12 @@
  * mapped (the reader has moved on): dropping right behind the reader
  * left the whole capture resident (max RSS 330 MB on a 337 MB capture).
  * So a kept mapping is dropped only `lag` bytes behind the reader (apiary
- * tcpflow: 64 MiB, farther than its writer's queues reach): about lag +
- * 4 MiB resident, whatever the size of the capture (84 MB max RSS for
- * the whole run on that capture).  What a writer still faults back in (a
- * run that waited longer, a finished file's pages) are clean pages of
- * the page cache, which the kernel takes back under memory pressure.
+ * tcpflow: twice its writer's reach, at least 64 MiB), a finished file
+ * once the reader is lag bytes into the next ones, and what a consumer
+ * faulted back in behind that (a run that waited longer) is swept out
+ * every lag + 4 MiB (drop_behind): typically under 2 x lag + 4 MiB
+ * resident, whatever the size of the capture (84 MB max RSS for a whole `apiary
+ * tcpflow` run on that capture).
  *
  * The one caveat of a mapping: if another process truncates the file
  * while we read it, touching the lost pages raises SIGBUS (a read would
@@ -110,13 +111,16 @@ struct pcap_source {
 	int map_swapped;		/* header fields in the other byte order */
 	int map_nsec;			/* nanosecond timestamps (else µs) */
 	size_t map_dropped;		/* pages before this are dropped */
+	size_t map_swept;		/* keep_mapped: where the last sweep ended */
 	int keep_mapped;		/* finished mappings go to kept[] */
 	uint64_t lag;			/* keep_mapped: resident pages kept behind the reader */
 	struct kept_map {
 		const uint8_t *p;
 		size_t len;
+		uint64_t end_pos;	/* done_before + len when it ended */
 	} *kept;			/* npaths entries: each file is mapped once */
 	size_t nkept;
+	size_t kept_dropped;		/* kept[] before this are dropped whole */
 	int linktype;
 	uint64_t frame_no;		/* within the current file */
 	uint64_t frames;		/* all files */
@@ -198,14 +202,19 @@ close_current(struct pcap_source *s)
 {
 	if (s->map != NULL && s->keep_mapped && s->nkept < s->npaths) {
 		/* Kept for pointers handed out; its resident pages go (the
-		 * page cache keeps them), so RSS stays bounded per file. */
+		 * page cache keeps them), so RSS stays bounded per file --
+		 * now, or with a lag once the reader is that far into the
+		 * next files (drop_behind): the consumers still read its end. */
 		size_t from = s->map_dropped;
 
-		if (from < s->map_len)
+		if (s->lag == 0 && from < s->map_len)
 			(void)madvise((void *)(s->map + from), s->map_len - from,
 			    MADV_DONTNEED);
 		s->kept[s->nkept].p = s->map;
 		s->kept[s->nkept].len = s->map_len;
+		s->kept[s->nkept].end_pos = s->done_before + s->map_len;
+		if (s->lag == 0)
+			s->kept_dropped = s->nkept + 1;
 		s->nkept++;
 		s->map = NULL;
 		s->map_len = 0;
@@ -390,6 +399,7 @@ map_current(struct pcap_source *s)
 	s->map = m;
 	s->map_len = (size_t)st.st_size;
 	s->map_dropped = 0;
+	s->map_swept = 0;
 	s->map_swapped = swapped;
 	pcap_close(s->p);	/* the mapping outlives the descriptor */
 	s->p = NULL;
@@ -504,6 +514,44 @@ get32(const uint8_t *p, int swapped)
 }
 
 /*
+ * The frame handed out last is no longer needed: drop what is behind this
+ * record (less the lag, with keep_mapped) from our page tables (the page
+ * cache keeps it), or every page of the capture would count in our RSS.
+ * With a lag, pages a consumer faulted back in behind the dropped line
+ * are swept out too, every lag + window bytes (from the file's start: a
+ * walk of page tables, mostly empty), and a finished file is dropped
+ * whole once the reader is lag bytes past its end.
+ */
+static void
+drop_behind(struct pcap_source *s)
+{
+	uint64_t lag = s->keep_mapped ? s->lag : 0;
+	uint64_t d = s->good_end - s->map_dropped;
+	uint64_t pos = s->done_before + s->good_end;
+	size_t pg = page_size();
+
+	if (d < lag || d - lag < PCAP_SOURCE_MAP_WINDOW)
+		return;
+	size_t end = (size_t)(s->good_end - lag) & ~(pg - 1);
+
+	(void)madvise((void *)(s->map + s->map_dropped), end - s->map_dropped,
+	    MADV_DONTNEED);
+	s->map_dropped = end;
+	if (lag == 0)
+		return;
+	if (end - s->map_swept >= lag + PCAP_SOURCE_MAP_WINDOW) {
+		(void)madvise((void *)s->map, end, MADV_DONTNEED);
+		s->map_swept = end;
+	}
+	while (s->kept_dropped < s->nkept && pos >= s->kept[s->kept_dropped].end_pos &&
+	    pos - s->kept[s->kept_dropped].end_pos >= lag) {
+		struct kept_map *k = &s->kept[s->kept_dropped++];
+
+		(void)madvise((void *)k->p, k->len, MADV_DONTNEED);
+	}
+}
+
+/*
  * The next record of the mapped file, as libpcap's pcap_next_packet()
  * would give it: 1 and *f, 0 at the end (a clean end at a record
  * boundary), -1 with err.  A record longer than the snapshot length is cut
@@ -519,17 +567,7 @@ map_next(struct pcap_source *s, struct pcap_frame *f, struct error *err)
 	uint32_t caplen, wirelen;
 	int64_t sec, frac;
 
-	/* The frame handed out last is no longer needed: drop what is
-	 * behind this record from our page tables (the page cache keeps
-	 * it), or every page of the capture would count in our RSS. */
-	uint64_t lag = s->keep_mapped ? s->lag : 0;
-	if (s->good_end - s->map_dropped >= PCAP_SOURCE_MAP_WINDOW + lag) {
-		size_t end = (size_t)(s->good_end - lag) & ~(size_t)(page_size() - 1);
-
-		(void)madvise((void *)(s->map + s->map_dropped),
-		    end - s->map_dropped, MADV_DONTNEED);
-		s->map_dropped = end;
-	}
+	drop_behind(s);
 	if (left == 0)
 		return 0;
 	if (left < 16) {

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -943,24 +944,18 @@ mapped_rss_kb(const char *path)
 	return kb;
 }
 
-/*
- * A mapped capture larger than the 4 MiB window: pages behind the reader
- * leave our RSS, so the reader's memory does not grow with the file.  Kept
- * mapped with a lag (apiary tcpflow's writer threads read behind the
- * reader), the lag's pages stay too, and no more.
- */
-static void
-test_mapped_rss_bounded(void **state)
+enum { BIG_N = 8000, BIG_LEN = 1500 };
+
+/* A capture of BIG_N frames of BIG_LEN bytes (frame i: bytes i & 0xff, time
+ * i s): 24 + 8000 * 1516 bytes, 11.6 MiB.  The path, to free. */
+static char *
+write_big(const char *name)
 {
-	enum { N = 8000, LEN = 1500, LAG_KB = 2048 };
+	uint8_t data[BIG_LEN];
 	char *path;
 	FILE *f;
-	struct error err;
-	struct pcap_source *s;
-	struct pcap_frame fr;
-	uint8_t data[LEN];
 
-	assert_true(asprintf(&path, "%s/big.pcap", dir) > 0);
+	assert_true(asprintf(&path, "%s/%s", dir, name) > 0);
 	f = fopen(path, "wb");
 	assert_non_null(f);
 	put32(f, 0xa1b2c3d4);
@@ -970,15 +965,49 @@ test_mapped_rss_bounded(void **state)
 	put32(f, 0);
 	put32(f, 65535);
 	put32(f, 1);
-	for (int i = 0; i < N; i++) {
-		memset(data, i & 0xff, LEN);
+	for (int i = 0; i < BIG_N; i++) {
+		memset(data, i & 0xff, BIG_LEN);
 		put32(f, (uint32_t)i);
 		put32(f, 0);
-		put32(f, LEN);
-		put32(f, LEN);
-		fwrite(data, 1, LEN, f);
+		put32(f, BIG_LEN);
+		put32(f, BIG_LEN);
+		fwrite(data, 1, BIG_LEN, f);
 	}
-	assert_int_equal(fclose(f), 0);	/* 24 + 8000 * 1516: 11.6 MiB */
+	assert_int_equal(fclose(f), 0);
+	return path;
+}
+
+/* Is the page of p mapped in this process (/proc/self/pagemap, bit 63)? */
+static int
+page_present(const void *p)
+{
+	uint64_t e = 0;
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, &e, sizeof(e),
+	    (off_t)((uintptr_t)p / (uintptr_t)sysconf(_SC_PAGESIZE) * sizeof(e))),
+	    (ssize_t)sizeof(e));
+	close(fd);
+	return (int)(e >> 63);
+}
+
+/*
+ * A mapped capture larger than the 4 MiB window: pages behind the reader
+ * leave our RSS, so the reader's memory does not grow with the file.  Kept
+ * mapped with a lag (apiary tcpflow's writer threads read behind the
+ * reader), the lag's pages stay too, and no more.
+ */
+static void
+test_mapped_rss_bounded(void **state)
+{
+	enum { N = BIG_N, LEN = BIG_LEN, LAG_KB = 2048 };
+	char *path = write_big("big.pcap");
+	struct error err;
+	struct pcap_source *s;
+	struct pcap_frame fr;
+
+	(void)state;
 	for (int lagged = 0; lagged < 2; lagged++) {
 		long peak = 0;
 		int n = 0;
@@ -1011,6 +1040,52 @@ test_mapped_rss_bounded(void **state)
 		pcap_source_free(s);
 	}
 	free(path);
+}
+
+/*
+ * Kept mapped with a lag, over two files: the first file's end stays
+ * resident until the reader is lag bytes into the second, then all of it
+ * goes; a page a consumer faults back in behind the dropped line is swept
+ * out again (every lag + 4 MiB of reading).
+ */
+static void
+test_kept_lag_files_and_sweep(void **state)
+{
+	enum { LAG = 2 << 20 };
+	char *paths[2] = { write_big("lag0.pcap"), write_big("lag1.pcap") };
+	const uint8_t *early = NULL;
+	struct error err;
+	struct pcap_source *s;
+	struct pcap_frame fr;
+	int n = 0;
+
+	(void)state;
+	s = pcap_source_new((const char *const *)paths, 2, &err);
+	assert_non_null(s);
+	pcap_source_keep_mapped(s, LAG);
+	while (pcap_source_next(s, &fr, &err) == 1) {
+		int i = n - BIG_N;	/* frame in the second file */
+
+		assert_int_equal(fr.stable, 1);
+		if (i == 100)		/* 150 kB in: the first file's end stays */
+			assert_true(mapped_rss_kb(paths[0]) >= LAG / 1024 / 2);
+		if (i == 5000)		/* 7.5 MB in: all of it went */
+			assert_int_equal(mapped_rss_kb(paths[0]), 0);
+		if (i == 10)
+			early = fr.data;
+		if (i == 4500) {	/* 6.8 MB: frame 10 is behind the line */
+			assert_false(page_present(early));
+			assert_int_equal(early[0], 10);	/* a consumer reads it */
+			assert_true(page_present(early));
+		}
+		if (i == 7500)		/* 11.4 MB: swept out again */
+			assert_false(page_present(early));
+		n++;
+	}
+	assert_int_equal(n, 2 * BIG_N);
+	pcap_source_free(s);
+	free(paths[0]);
+	free(paths[1]);
 }
 
 /* A FIFO cannot be mapped: read by libpcap, with the same frames. */
@@ -1071,6 +1146,7 @@ main(void)
 		cmocka_unit_test(test_mapped_files_in_a_row),
 		cmocka_unit_test(test_keep_mapped),
 		cmocka_unit_test(test_mapped_rss_bounded),
+		cmocka_unit_test(test_kept_lag_files_and_sweep),
 		cmocka_unit_test(test_fifo_not_mapped),
 	};
 

@@ -713,6 +713,76 @@ shard_script(const char *dir, uint32_t threads, int create_inline, uint32_t max_
 }
 
 /*
+ * Long referenced runs fill one I/O thread's queue by bytes, not by count:
+ * 48 MiB of 1448-byte pieces (1 MiB runs, so ~17 runs hit 16 MiB long
+ * before 128 operations), written faster than the thread writes them.  The
+ * most it held stays under SW_QUEUE_BYTES plus one run, the queue did fill
+ * to half of that at least, the caller never waited for ever, and the
+ * file holds every byte.
+ */
+static void
+test_writer_queue_bytes_bound(void **state)
+{
+	enum { PIECE = 1448, GAP = 70, TOTAL = 48 << 20 };
+	size_t pieces = (TOTAL + PIECE - 1) / PIECE;
+	char *d = tmpdir();
+	struct session_writer_config cfg;
+	struct session_writer *w;
+	struct session_writer_stats st;
+	struct session_file *f;
+	struct session_info i;
+	struct error err;
+	uint8_t *src = malloc(pieces * (PIECE + GAP)), *want = malloc(TOTAL);
+	uint8_t *back = malloc(TOTAL);
+
+	(void)state;
+	assert_non_null(src);
+	assert_non_null(want);
+	assert_non_null(back);
+	for (size_t k = 0; k < TOTAL; k++)
+		want[k] = (uint8_t)(k * 2654435761u >> 24);
+	session_writer_config_default(&cfg);
+	cfg.dir = d;
+	cfg.no_index = 1;
+	cfg.io_threads = 1;
+	w = session_writer_new(&cfg, &err);
+	assert_non_null(w);
+	info_v4(&i, "192.0.2.1", 4000, "192.0.2.2", 80);
+	f = session_file_begin(w, &i);
+	assert_non_null(f);
+	/* gaps of 70 bytes between the pieces in memory, as between payloads
+	 * in a capture: no two pieces merge into one iovec */
+	for (size_t k = 0; k < pieces; k++) {
+		size_t off = k * PIECE;
+		uint32_t n = TOTAL - off < PIECE ? (uint32_t)(TOTAL - off) : PIECE;
+
+		memcpy(src + k * (PIECE + GAP), want + off, n);
+		memset(src + k * (PIECE + GAP) + n, 0xee, GAP);
+	}
+	for (size_t k = 0; k < pieces; k++) {
+		size_t off = k * PIECE;
+		uint32_t n = TOTAL - off < PIECE ? (uint32_t)(TOTAL - off) : PIECE;
+
+		session_file_write_ref(w, f, off, src + k * (PIECE + GAP), n, 0);
+	}
+	session_file_end(w, f, NULL, 0);
+	assert_int_equal(session_writer_flush(w, &err), 0);
+	session_writer_get_stats(w, &st);
+	print_message("queue peak %llu bytes\n", (unsigned long long)st.queue_peak);
+	assert_true(st.queue_peak <= (16u << 20) + (1u << 20) + 2048);
+	assert_true(st.queue_peak >= (8u << 20));
+	assert_int_equal(st.bytes, TOTAL);
+	assert_int_equal(session_writer_close(w, &err), 0);
+	assert_int_equal(slurp(d, "192.000.002.001.04000-192.000.002.002.00080", back, TOTAL), TOTAL);
+	assert_memory_equal(back, want, TOTAL);
+	free(src);
+	free(want);
+	free(back);
+	rmtree(d);
+	free(d);
+}
+
+/*
  * Several I/O threads write the same files, under the same names (c1,
  * c2, ... in the same order), and the same sessions.json, line for line,
  * as the writer without threads.
@@ -764,6 +834,7 @@ main(void)
 		cmocka_unit_test(test_writer_ref_layout),
 		cmocka_unit_test_prestate(test_writer_ref_layout, &inline_io),
 		cmocka_unit_test(test_writer_threads_same_output),
+		cmocka_unit_test(test_writer_queue_bytes_bound),
 		cmocka_unit_test(test_tcpflow_stage),
 		cmocka_unit_test(test_tcpflow_stable),
 		cmocka_unit_test_prestate(test_tcpflow_stable, &stable),
