@@ -324,8 +324,10 @@ session_writer_reach(const struct session_writer *w)
  * the kernel's copy into the page cache is about three quarters of all
  * the CPU time: with two CPUs a second thread spreads it over both cores
  * (measured, docs/apiary-tcpflow.md); with more, the reading thread keeps
- * a core of its own.  Beyond four the page allocator's locks, which the
- * writers share, gain little.  (Only two CPUs were there to measure on.)
+ * a core of its own.  At most four: writers share the page allocator's
+ * locks (on two CPUs, two threads of copyfloor wrote 1.5 times as fast
+ * as one, not twice), so more would mostly wait; an assumption, as only
+ * two CPUs were there to measure on.
  */
 static unsigned
 default_threads(void)
