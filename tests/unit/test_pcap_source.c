@@ -946,10 +946,10 @@ mapped_rss_kb(const char *path)
 
 enum { BIG_N = 8000, BIG_LEN = 1500 };
 
-/* A capture of BIG_N frames of BIG_LEN bytes (frame i: bytes i & 0xff, time
- * i s): 24 + 8000 * 1516 bytes, 11.6 MiB.  The path, to free. */
+/* A capture of n frames of BIG_LEN bytes (frame i: bytes i & 0xff, time
+ * i s): 24 + n * 1516 bytes (BIG_N: 11.6 MiB).  The path, to free. */
 static char *
-write_big(const char *name)
+write_frames(const char *name, int n)
 {
 	uint8_t data[BIG_LEN];
 	char *path;
@@ -965,7 +965,7 @@ write_big(const char *name)
 	put32(f, 0);
 	put32(f, 65535);
 	put32(f, 1);
-	for (int i = 0; i < BIG_N; i++) {
+	for (int i = 0; i < n; i++) {
 		memset(data, i & 0xff, BIG_LEN);
 		put32(f, (uint32_t)i);
 		put32(f, 0);
@@ -975,6 +975,12 @@ write_big(const char *name)
 	}
 	assert_int_equal(fclose(f), 0);
 	return path;
+}
+
+static char *
+write_big(const char *name)
+{
+	return write_frames(name, BIG_N);
 }
 
 /* Is the page of p mapped in this process (/proc/self/pagemap, bit 63)? */
@@ -1088,6 +1094,44 @@ test_kept_lag_files_and_sweep(void **state)
 	free(paths[1]);
 }
 
+/*
+ * Files shorter than the lag (rotated captures): a finished one still goes
+ * once the reader is lag bytes past its end, though no file is long enough
+ * for the window inside it.
+ */
+static void
+test_kept_lag_short_files(void **state)
+{
+	enum { LAG = 2 << 20, FRAMES = 700 };	/* 1 MiB files */
+	char *paths[5];
+	struct error err;
+	struct pcap_source *s;
+	struct pcap_frame fr;
+	int n = 0;
+
+	(void)state;
+	for (int i = 0; i < 5; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "short%d.pcap", i);
+		paths[i] = write_frames(name, FRAMES);
+	}
+	s = pcap_source_new((const char *const *)paths, 5, &err);
+	assert_non_null(s);
+	pcap_source_keep_mapped(s, LAG);
+	while (pcap_source_next(s, &fr, &err) == 1) {
+		if (n == FRAMES + 100)	/* in file 1: file 0 is within the lag */
+			assert_true(mapped_rss_kb(paths[0]) > 0);
+		if (n == 4 * FRAMES + 100)	/* in file 4: 2+ MiB past file 0 and 1 */
+			assert_int_equal(mapped_rss_kb(paths[0]) + mapped_rss_kb(paths[1]), 0);
+		n++;
+	}
+	assert_int_equal(n, 5 * FRAMES);
+	pcap_source_free(s);
+	for (int i = 0; i < 5; i++)
+		free(paths[i]);
+}
+
 /* A FIFO cannot be mapped: read by libpcap, with the same frames. */
 static void
 test_fifo_not_mapped(void **state)
@@ -1147,6 +1191,7 @@ main(void)
 		cmocka_unit_test(test_keep_mapped),
 		cmocka_unit_test(test_mapped_rss_bounded),
 		cmocka_unit_test(test_kept_lag_files_and_sweep),
+		cmocka_unit_test(test_kept_lag_short_files),
 		cmocka_unit_test(test_fifo_not_mapped),
 	};
 
