@@ -113,6 +113,8 @@
 #define SW_BEHIND (SW_QUEUE / 2)	/* balance: copy while this many ops wait (per thread) */
 #define SW_THREADS_MAX 8		/* I/O threads at most */
 #define SW_INDEX_WINDOW 1024		/* index lines waiting for an earlier one, at most */
+#define SW_BATCH_OPS 32			/* batch_wakeups: operations queued before a wake-up */
+#define SW_BATCH_BYTES (1u << 20)	/* batch_wakeups: or bytes */
 
 _Static_assert(SW_IOV <= IOV_MAX, "one pwritev per run");
 
@@ -440,6 +442,38 @@ fail:
 	return NULL;
 }
 
+/* ---- wake-ups ------------------------------------------------------------- */
+
+/*
+ * With batch_wakeups, op_push() wakes an idle I/O thread only once
+ * SW_BATCH_OPS operations or SW_BATCH_BYTES are queued for it: at the end
+ * of an offline run hundreds of small sessions end one after the other,
+ * and waking a thread for each (it runs on the caller's core, preempts
+ * it, closes one file, sleeps) cost two context switches per session.
+ * Whatever the caller is about to wait for may then sit in a queue whose
+ * thread sleeps, so every wait on the caller's side wakes the threads
+ * first (kick_all, or kick for the shard whose lock it holds).  A thread
+ * with work never sleeps (io_thread waits only on an empty queue).
+ */
+static void
+kick(struct sw_shard *sh)
+{
+	if (sh->count > 0)
+		pthread_cond_signal(&sh->not_empty);
+}
+
+static void
+kick_all(struct session_writer *w)
+{
+	if (!w->threaded || !w->cfg.batch_wakeups)
+		return;
+	for (unsigned i = 0; i < w->nshards; i++) {
+		pthread_mutex_lock(&w->sh[i].mu);
+		kick(&w->sh[i]);
+		pthread_mutex_unlock(&w->sh[i].mu);
+	}
+}
+
 /* ---- buffers -------------------------------------------------------------- */
 
 static void
@@ -462,6 +496,11 @@ pool_get(struct session_writer *w, struct sw_pool *p)
 	int fresh = 0;
 
 	lock(w);
+	if (w->threaded && p->nfree == 0 && p->allocated >= p->limit) {
+		unlock(w);		/* (kick_all takes the shards' locks) */
+		kick_all(w);
+		lock(w);
+	}
 	while (w->threaded && p->nfree == 0 && p->allocated >= p->limit) {
 		w->pool_waiting++;
 		pthread_cond_wait(&w->buf_back, &w->mu);
@@ -595,6 +634,11 @@ index_seq(struct session_writer *w)
 	uint64_t seq;
 
 	idx_lock(w);
+	if (w->threaded && w->end_seq - w->idx_next >= SW_INDEX_WINDOW) {
+		idx_unlock(w);
+		kick_all(w);
+		idx_lock(w);
+	}
 	while (w->threaded && w->end_seq - w->idx_next >= SW_INDEX_WINDOW) {
 		w->idx_waiting++;
 		pthread_cond_wait(&w->idx_room, &w->idx_mu);
@@ -1032,6 +1076,7 @@ op_push(struct session_writer *w, const struct op *o)
 	__atomic_add_fetch(&o->s->inflight, 1, __ATOMIC_RELAXED);
 	pthread_mutex_lock(&sh->mu);
 	while (shard_full(sh)) {
+		kick(sh);
 		sh->pushers++;
 		pthread_cond_wait(&sh->not_full, &sh->mu);
 		sh->pushers--;
@@ -1041,7 +1086,9 @@ op_push(struct session_writer *w, const struct op *o)
 	__atomic_store_n(&sh->pending, sh->pending + op_weight(o), __ATOMIC_RELAXED);
 	if (sh->pending > sh->st.queue_peak)
 		sh->st.queue_peak = sh->pending;
-	pthread_cond_signal(&sh->not_empty);	/* no system call unless it sleeps */
+	/* no system call unless it sleeps */
+	if (!w->cfg.batch_wakeups || sh->count >= SW_BATCH_OPS || sh->pending >= SW_BATCH_BYTES)
+		pthread_cond_signal(&sh->not_empty);
 	pthread_mutex_unlock(&sh->mu);
 }
 
@@ -1052,6 +1099,7 @@ shard_drain(struct session_writer *w, struct sw_shard *sh)
 	if (!w->threaded)
 		return;
 	pthread_mutex_lock(&sh->mu);
+	kick(sh);
 	while (sh->count > 0 || sh->busy) {
 		sh->drainers++;
 		pthread_cond_wait(&sh->idle, &sh->mu);

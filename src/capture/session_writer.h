@@ -76,6 +76,9 @@ struct session_writer_config {
 				 * thread is behind (see session_writer.c) */
 	uint32_t io_threads;	/* I/O threads (0, default: the CPUs less one,
 				 * 2 to 4; 1 on one CPU; at most 8 and max_open) */
+	int batch_wakeups;	/* 1: an idle I/O thread is woken for a batch of
+				 * operations, not for each (offline: fewer
+				 * context switches; writes then lag the caller) */
 };
 
 /* What a session is; copied at session_file_begin. */

@@ -143,6 +143,9 @@ cmd_tcpflow(int argc, char **argv)
 	 * the writer's I/O threads (docs/apiary-tcpflow.md, "MEMORY AND
 	 * SPEED"). */
 	tcfg.writer.create_inline = 1;
+	/* Offline, nobody waits for a file to fill: wake the I/O threads
+	 * for batches of operations (session_writer.c, "wake-ups"). */
+	tcfg.writer.batch_wakeups = 1;
 	/* In-order payload is written by reference (no copy; see below): this
 	 * thread never reads it, the I/O threads (two on two cores) copy it
 	 * from the mapping into the files.  No `balance` (copying here while

@@ -23,9 +23,11 @@
  * one chain.
  *
  * Records come from slabs of up to FLOW_SLAB flows, allocated on demand
- * until max_flows records exist, then recycled through a free list: the
- * table never allocates per packet and never holds more than max_flows
- * records.  A million-SYN flood costs max_flows records and no more.
+ * until max_flows records exist and handed out of the newest slab in
+ * order (its untouched pages cost nothing), then recycled through a free
+ * list: the table never allocates per packet and never holds more than
+ * max_flows records.  A million-SYN flood costs max_flows records and no
+ * more.
  *
  * Expiry: every flow sits on exactly one doubly linked "activity list",
  * one list per timeout class (TCP new/established/closed, UDP new/
@@ -74,6 +76,7 @@ struct flow_list {
 struct slab {
 	struct slab *next;
 	size_t n;
+	size_t used;			/* flows[0..used) handed out at least once */
 	struct flow flows[];
 };
 
@@ -333,8 +336,18 @@ flow_alloc(struct flow_table *ft)
 {
 	struct flow *f;
 	struct slab *s;
-	size_t n, i;
+	size_t n;
 
+	/* Records never used yet are taken from the newest slab in order,
+	 * not threaded onto the free list when it is allocated: that touched
+	 * the whole slab (4096 records, ~2 MB of page faults and zeroing)
+	 * before the first packet, ~1.5 ms of every run of `apiary tcpflow`
+	 * or `apiary analyze` however small the capture. */
+	if (ft->free_list == NULL && (s = ft->slabs) != NULL && s->used < s->n) {
+		f = &s->flows[s->used++];
+		f->in_use = 0;
+		return f;
+	}
 	if (ft->free_list == NULL && ft->records < ft->cfg.max_flows) {
 		n = ft->cfg.max_flows - ft->records;
 		if (n > FLOW_SLAB)
@@ -342,16 +355,14 @@ flow_alloc(struct flow_table *ft)
 		s = malloc(sizeof(*s) + n * sizeof(struct flow));
 		if (s != NULL) {
 			s->n = n;
+			s->used = 1;
 			s->next = ft->slabs;
 			ft->slabs = s;
 			ft->records += n;
 			ft->st.slabs++;
 			ft->st.memory += sizeof(*s) + n * sizeof(struct flow);
-			for (i = n; i-- > 0;) {
-				s->flows[i].in_use = 0;
-				s->flows[i].hnext = ft->free_list;
-				ft->free_list = &s->flows[i];
-			}
+			s->flows[0].in_use = 0;
+			return &s->flows[0];
 		}
 	}
 	if (ft->free_list == NULL) {

@@ -112,6 +112,7 @@ struct pcap_source {
 	int map_nsec;			/* nanosecond timestamps (else µs) */
 	size_t map_dropped;		/* pages before this are dropped */
 	size_t map_swept;		/* keep_mapped: where the last sweep ended */
+	size_t page;			/* the page size (drop_behind runs per record) */
 	int keep_mapped;		/* finished mappings go to kept[] */
 	uint64_t lag;			/* keep_mapped: resident pages kept behind the reader */
 	struct kept_map {
@@ -129,6 +130,8 @@ struct pcap_source {
 	int failed;
 	struct error saved;		/* the error once failed */
 };
+
+static size_t page_size(void);
 
 static struct pcap_source *
 source_alloc(size_t npaths, struct error *err)
@@ -148,6 +151,7 @@ source_alloc(size_t npaths, struct error *err)
 	}
 	s->npaths = npaths;
 	s->linktype = -1;
+	s->page = page_size();
 	return s;
 }
 
@@ -528,7 +532,7 @@ drop_behind(struct pcap_source *s)
 	uint64_t lag = s->keep_mapped ? s->lag : 0;
 	uint64_t d = s->good_end - s->map_dropped;
 	uint64_t pos = s->done_before + s->good_end;
-	size_t pg = page_size();
+	size_t pg = s->page;
 
 	/* (checked on every record: files shorter than the lag never reach
 	 * the window test below) */

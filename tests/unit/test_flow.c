@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/timefmt.h"
@@ -609,6 +610,56 @@ test_syn_flood_bounded(void **state)
 	assert_int_equal(e.n, N);
 }
 
+/*
+ * Records are handed out of each slab in order as flows appear (the slab
+ * is not walked when allocated), across several slabs (4096 records
+ * each): every flow gets its own record, finds it again, and the bound
+ * still holds with the free list and eviction after them.
+ */
+static void
+test_slabs_filled_in_order(void **state)
+{
+	enum { MAX = 10000 };
+	struct ended e;
+	struct flow_table *ft = table(MAX, &e);
+	struct flow **got = calloc(MAX, sizeof(*got));
+	struct flow_stats st;
+	struct packet p = mk(C, 1, S, 53, 17, 0, 0, 10, T0);
+	uint32_t i;
+
+	(void)state;
+	assert_non_null(got);
+	for (i = 0; i < MAX; i++) {
+		p.sport = (uint16_t)(1000 + i);
+		got[i] = flow_table_lookup(ft, &p);
+		assert_non_null(got[i]);
+		assert_int_equal(got[i]->pkts[FLOW_TOSERVER], 1);
+		assert_int_equal(flow_table_count(ft), i + 1);
+	}
+	flow_table_stats(ft, &st);
+	assert_int_equal(st.slabs, 3);		/* 4096 + 4096 + 1808 */
+	assert_int_equal(st.evicted, 0);
+	for (i = 0; i < MAX; i++) {
+		p.sport = (uint16_t)(1000 + i);
+		assert_ptr_equal(flow_table_lookup(ft, &p), got[i]);
+		assert_int_equal(got[i]->pkts[FLOW_TOSERVER], 2);
+	}
+	/* all expire: their records go to the free list and are reused */
+	assert_int_equal(flow_table_expire(ft, T0 + 400 * NSEC_PER_SEC, 0), MAX);
+	p.ts_ns = T0 + 401 * NSEC_PER_SEC;
+	for (i = 0; i <= MAX; i++) {
+		p.sport = (uint16_t)(30000 + i);
+		assert_non_null(flow_table_lookup(ft, &p));
+	}
+	flow_table_stats(ft, &st);
+	assert_int_equal(st.slabs, 3);
+	assert_int_equal(st.evicted, 1);	/* the bound: one past it */
+	assert_int_equal(flow_table_count(ft), MAX);
+	flow_table_free(ft);
+	assert_int_equal(e.n, 2 * MAX + 1);
+	free(got);
+}
+
 static int storage_freed;
 
 static void
@@ -721,6 +772,7 @@ main(void)
 		cmocka_unit_test(test_last_flow_shortcut),
 		cmocka_unit_test(test_eviction),
 		cmocka_unit_test(test_syn_flood_bounded),
+		cmocka_unit_test(test_slabs_filled_in_order),
 		cmocka_unit_test(test_storage),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_with_decoder),

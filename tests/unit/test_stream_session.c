@@ -641,7 +641,7 @@ open_fds(void)
  */
 static void
 shard_script(const char *dir, uint32_t threads, int create_inline, uint32_t max_open,
-    uint32_t seed)
+    uint32_t seed, int batch)
 {
 	enum { NLIVE = 24, NOPS = 6000 };
 	static uint8_t src[128 * 1024];
@@ -664,6 +664,7 @@ shard_script(const char *dir, uint32_t threads, int create_inline, uint32_t max_
 	cfg.no_thread = threads == 0;
 	cfg.io_threads = threads;
 	cfg.create_inline = create_inline;
+	cfg.batch_wakeups = batch;
 	cfg.set_mtime = 0;
 	w = session_writer_new(&cfg, &err);
 	assert_non_null(w);
@@ -799,14 +800,15 @@ test_writer_threads_same_output(void **state)
 		uint32_t max_open = seed <= 2 ? 256 : 5;	/* 5: files closed and reopened */
 		char *ref = tmpdir();
 
-		shard_script(ref, 0, create_inline, max_open, seed);
+		shard_script(ref, 0, create_inline, max_open, seed, 0);
 		/* the script makes many files and reuses names */
 		snprintf(cmd, sizeof(cmd), "test $(ls '%s' | wc -l) -gt 100 && "
 		    "ls '%s' | grep -q 'c3$'", ref, ref);
 		assert_int_equal(system(cmd), 0);
-		for (size_t t = 0; t < sizeof(threads) / sizeof(threads[0]); t++) {
+		for (size_t t = 0; t < 2 * sizeof(threads) / sizeof(threads[0]); t++) {
 			char *d = tmpdir();
-			shard_script(d, threads[t], create_inline, max_open, seed);
+			/* each thread count with and without batch_wakeups */
+			shard_script(d, threads[t / 2], create_inline, max_open, seed, (int)(t & 1));
 			snprintf(cmd, sizeof(cmd), "diff -r '%s' '%s' >/dev/null", ref, d);
 			assert_int_equal(system(cmd), 0);
 			rmtree(d);
