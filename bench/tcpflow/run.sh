@@ -9,7 +9,8 @@
 # with offloads off so frames are wire-sized.  An existing CAPTURE.pcap is
 # used as is instead; a CAPTURE.pcap that does not exist yet is where the
 # recording is kept.  Then runs, on the same file and the same output
-# disk, `tcpflow -r FILE -o A` and `apiary tcpflow -o B FILE` (release
+# disk ($BENCH_DIR, default /var/tmp; then a tmpfs), `tcpflow -r FILE -o A`
+# and `apiary tcpflow -o B FILE` (release
 # build, $APIARY_RELEASE_BIN or bin/), each best of 5, checks that the two
 # folders hold the same files with the same bytes, and prints the times
 # and the ratio.  Needs root for the namespaces.
@@ -23,6 +24,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 apiary=${APIARY_RELEASE_BIN:-$top/bin}/apiary
 mb=${1:-300}
 given=${2:-}
+disk=
 py=/usr/bin/python3
 [ -x "$apiary" ] || { echo "bench: build the release program first (make)" >&2; exit 1; }
 command -v tcpflow >/dev/null || { echo "bench: tcpflow is not installed" >&2; exit 1; }
@@ -32,10 +34,11 @@ command -v gcc >/dev/null || { echo "bench: gcc is needed for copyfloor" >&2; ex
 if [ -n "$given" ] && [ -s "$given" ]; then
 	pcap=$given
 	work=$(mktemp -d /tmp/h6bench-XXXXXX)
-	trap 'rm -rf "$work"' EXIT
+	trap 'rm -rf "$work" ${disk:+"$disk"}' EXIT
 else
 	netns_require tcpdump socat curl "$py"
 	netns_init h6b
+	trap 'rm -rf ${disk:+"$disk"}; netns_cleanup' EXIT
 	work=$(netns_tmpdir)
 	pcap=$work/big.pcap
 	C=198.51.100.10 S=198.51.100.20
@@ -77,12 +80,16 @@ echo "capture: $pcap, $((size / 1000000)) MB, $(tcpdump -nr "$pcap" 2>/dev/null 
 # a folder just before creating as many files makes ext4 scan for recently
 # freed inodes, which would time the file system, not the tool).  Best of 5
 # wall-clock, and best of 5 CPU (user + system) seconds.  Twice: output on
-# the disk (next to the capture's work folder) and on a tmpfs.  On ext4
-# without a journal (this VM's root) every file created scans the inodes
-# freed in the last minutes (fs/ext4/ialloc.c recently_deleted), so the
-# disk figures depend on what was deleted before the run -- an earlier
-# benchmark's 6,000 files cost both tools ~0.05 s more; the tmpfs figures
-# time the tools alone.  Both tools always see the same conditions.
+# the disk ($BENCH_DIR, default /var/tmp: /tmp is a tmpfs on some systems)
+# and on a tmpfs.  Creating files on a disk can cost far more than usual
+# for a while: on this VM's root file system (ext4 without a journal),
+# 608 empty files took 5-9 ms in /var/tmp and 67-105 ms in /tmp at the
+# same moment, after tests had created and deleted many files there
+# (fs/ext4/ialloc.c: new inodes skip those freed in the last minutes), and
+# both tools then take ~0.08 s more each run.  So each block first prints
+# what creating 608 empty files costs in that place right then (in a
+# folder kept until the end: deleting it would slow the runs after it);
+# the tmpfs figures time the tools alone.  Both tools always see the same conditions.
 # Times: bash's `time` to the millisecond (real, user, sys); GNU time's
 # %e is in hundredths, too coarse for runs of ~0.1 s (the ratio moved in
 # steps of 10%).  copyfloor's own figure (its threads' start to end; its
@@ -90,8 +97,10 @@ echo "capture: $pcap, $((size / 1000000)) MB, $(tcpdump -nr "$pcap" 2>/dev/null 
 # apiary's output just written.
 TIMEFORMAT='%3R %3U %3S'
 measure() {	# OUTDIR LABEL [tmpfs: keep only the last output of each tool]
-	local base=$1 label=$2 small=${3:-} run=0 r tool out e u s c
+	local base=$1 label=$2 small=${3:-} run=0 r tool out e u s c create
 	declare -A wall cpu
+	mkdir -p "$base/probe-create"
+	create=$( { time for r in $(seq 1 608); do : >"$base/probe-create/f$r"; done; } 2>&1 | cut -d' ' -f1)
 	for r in 1 2 3 4 5; do
 		for tool in tcpflow apiary floor; do
 			run=$((run + 1)); out=$base/run$run; mkdir -p "$out"; sync
@@ -125,6 +134,7 @@ measure() {	# OUTDIR LABEL [tmpfs: keep only the last output of each tool]
 	fi
 	echo
 	echo "output on $label:"
+	echo "  (creating 608 empty files there just before: $create s)"
 	printf '  %-20s %8s %8s\n' "" "wall s" "cpu s" \
 		"tcpflow -r" "${wall[tcpflow]}" "${cpu[tcpflow]}" "apiary tcpflow" "${wall[apiary]}" "${cpu[apiary]}"
 	printf '  %-20s %8s   (writing the same files from memory, %s threads)\n' \
@@ -134,7 +144,7 @@ measure() {	# OUTDIR LABEL [tmpfs: keep only the last output of each tool]
 		if (a > 0 && ca > 0) printf "  ratio: apiary tcpflow is %.1fx faster than tcpflow (wall; %.0f MB/s vs %.0f MB/s), %.1fx less CPU\n", t / a, s / a / 1e6, s / t / 1e6, ct / ca }'
 	awk -v a="${wall[apiary]}" -v t="${wall[tcpflow]}" -v f="${wall[floor]}" 'BEGIN {
 		if (f > 0) printf "  against the floor: tcpflow %.1fx, apiary tcpflow %.1fx (a tool at the floor would be %.1fx faster than tcpflow)\n", t / f, a / f, t / f }'
-	rm -rf "$base"/run*
+	rm -rf "$base"/run* "$base/probe-create"
 }
 # the I/O threads apiary's writer uses here, for copyfloor
 # (-b 1: almost nothing written; the folder goes with $work, since
@@ -144,7 +154,9 @@ io_threads=$("$apiary" tcpflow -v -b 1 -o "$work/probe" "$pcap" 2>&1 >/dev/null 
 [ -n "$io_threads" ] && [ "$io_threads" -ge 1 ] || io_threads=1
 different=0
 last_tcpflow= last_apiary=
-measure "$work" "disk ($(df --output=fstype "$work" | tail -1), $work)" || different=1
+disk=$(mktemp -d "${BENCH_DIR:-/var/tmp}/h6bench-XXXXXX") || exit 1
+measure "$disk" "disk ($(df --output=fstype "$disk" | tail -1), $disk)" || different=1
+rm -rf "$disk"
 tmpfs=$(mktemp -d /tmp/h6tmpfs-XXXXXX)
 if mount -t tmpfs -o size=$((size * 3 / 1000000 + 64))M tmpfs "$tmpfs" 2>/dev/null; then
 	last_tcpflow= last_apiary=
