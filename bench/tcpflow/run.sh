@@ -24,7 +24,13 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 apiary=${APIARY_RELEASE_BIN:-$top/bin}/apiary
 mb=${1:-300}
 given=${2:-}
-disk=
+disk= img= mounted=()
+# what the EXIT trap removes besides $work or the namespaces, also on failure
+bench_cleanup() {
+	local m
+	for m in "${mounted[@]}"; do [ -n "$m" ] && umount "$m" 2>/dev/null && rmdir "$m"; done
+	rm -rf ${disk:+"$disk"} ${img:+"$img"}
+}
 py=/usr/bin/python3
 [ -x "$apiary" ] || { echo "bench: build the release program first (make)" >&2; exit 1; }
 command -v tcpflow >/dev/null || { echo "bench: tcpflow is not installed" >&2; exit 1; }
@@ -34,11 +40,13 @@ command -v gcc >/dev/null || { echo "bench: gcc is needed for copyfloor" >&2; ex
 if [ -n "$given" ] && [ -s "$given" ]; then
 	pcap=$given
 	work=$(mktemp -d /tmp/h6bench-XXXXXX)
-	trap 'rm -rf "$work" ${disk:+"$disk"}' EXIT
+	trap 'bench_cleanup; rm -rf "$work"' EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
 else
 	netns_require tcpdump socat curl "$py"
 	netns_init h6b
-	trap 'rm -rf ${disk:+"$disk"}; netns_cleanup' EXIT
+	trap 'bench_cleanup; netns_cleanup' EXIT
 	work=$(netns_tmpdir)
 	pcap=$work/big.pcap
 	C=198.51.100.10 S=198.51.100.20
@@ -155,13 +163,32 @@ io_threads=$("$apiary" tcpflow -v -b 1 -o "$work/probe" "$pcap" 2>&1 >/dev/null 
 different=0
 last_tcpflow= last_apiary=
 disk=$(mktemp -d "${BENCH_DIR:-/var/tmp}/h6bench-XXXXXX") || exit 1
-measure "$disk" "disk ($(df --output=fstype "$disk" | tail -1), $disk)" || different=1
+measure "$disk" "disk as it is ($(df --output=fstype "$disk" | tail -1), $disk)" || different=1
 rm -rf "$disk"
+# A new ext4 with a journal (mkfs.ext4's defaults, as a Debian system's
+# disks), in a loop file on the same disk: no file system state left by
+# earlier runs, and no scan for recently freed inodes (ext4 does that only
+# without a journal), so each tool deletes its previous output first.
+img=$(mktemp "${BENCH_DIR:-/var/tmp}/h6bench-XXXXXX.ext4") || exit 1
+ext4=$(mktemp -d /tmp/h6ext4-XXXXXX) || exit 1
+if truncate -s $((size * 5 / 1000000 + 512))M "$img" &&
+    mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 "$img" &&
+    mount -o loop "$img" "$ext4" 2>/dev/null; then
+	mounted+=("$ext4")
+	last_tcpflow= last_apiary=
+	measure "$ext4" "a new ext4 with a journal (loop file in ${BENCH_DIR:-/var/tmp})" small || different=1
+	umount "$ext4" && mounted=("${mounted[@]/$ext4}")
+else
+	echo "(no figures on a new ext4: making or mounting one failed)"
+fi
+rm -f "$img"
+rmdir "$ext4"
 tmpfs=$(mktemp -d /tmp/h6tmpfs-XXXXXX)
 if mount -t tmpfs -o size=$((size * 3 / 1000000 + 64))M tmpfs "$tmpfs" 2>/dev/null; then
+	mounted+=("$tmpfs")
 	last_tcpflow= last_apiary=
 	measure "$tmpfs" "tmpfs" small || different=1
-	umount "$tmpfs"
+	umount "$tmpfs" && mounted=("${mounted[@]/$tmpfs}")
 else
 	echo "(no tmpfs figures: mounting one needs root)"
 fi
