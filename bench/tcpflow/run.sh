@@ -149,7 +149,7 @@ measure() {	# OUTDIR LABEL [tmpfs: keep only the last output of each tool]
 		"copyfloor" "${wall[floor]}" "$io_threads"
 	echo "  output: $same"
 	awk -v a="${wall[apiary]}" -v t="${wall[tcpflow]}" -v ca="${cpu[apiary]}" -v ct="${cpu[tcpflow]}" -v s="$size" 'BEGIN {
-		if (a > 0 && ca > 0) printf "  ratio: apiary tcpflow is %.1fx faster than tcpflow (wall; %.0f MB/s vs %.0f MB/s), %.1fx less CPU\n", t / a, s / a / 1e6, s / t / 1e6, ct / ca }'
+		if (a > 0 && ca > 0) printf "  ratio: apiary tcpflow is %.2fx faster than tcpflow (wall; %.0f MB/s vs %.0f MB/s), %.1fx less CPU\n", t / a, s / a / 1e6, s / t / 1e6, ct / ca }'
 	awk -v a="${wall[apiary]}" -v t="${wall[tcpflow]}" -v f="${wall[floor]}" 'BEGIN {
 		if (f > 0) printf "  against the floor: tcpflow %.1fx, apiary tcpflow %.1fx (a tool at the floor would be %.1fx faster than tcpflow)\n", t / f, a / f, t / f }'
 	rm -rf "$base"/run* "$base/probe-create"
