@@ -24,12 +24,22 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 apiary=${APIARY_RELEASE_BIN:-$top/bin}/apiary
 mb=${1:-300}
 given=${2:-}
-disk= img= mounted=()
-# what the EXIT trap removes besides $work or the namespaces, also on failure
+disk= img= ext4= tmpfs=
+# What the EXIT trap removes besides $work or the namespaces, also on
+# failure or interrupt (a second ^C does not cut it short): the mount
+# points, whether or not the mount was done yet, and the ext4 image once
+# it is no longer mounted (a mounted, deleted image would hold its space).
+unmount() {	# DIR: 0 once nothing is mounted there
+	[ -z "$1" ] || ! mountpoint -q "$1" || umount "$1"
+}
 bench_cleanup() {
-	local m
-	for m in "${mounted[@]}"; do [ -n "$m" ] && umount "$m" 2>/dev/null && rmdir "$m"; done
-	rm -rf ${disk:+"$disk"} ${img:+"$img"}
+	trap '' INT TERM
+	unmount "$tmpfs" && [ -n "$tmpfs" ] && rmdir "$tmpfs" 2>/dev/null
+	if unmount "$ext4"; then
+		[ -n "$ext4" ] && rmdir "$ext4" 2>/dev/null
+		rm -f ${img:+"$img"}
+	fi
+	rm -rf ${disk:+"$disk"}
 }
 py=/usr/bin/python3
 [ -x "$apiary" ] || { echo "bench: build the release program first (make)" >&2; exit 1; }
@@ -174,23 +184,18 @@ ext4=$(mktemp -d /tmp/h6ext4-XXXXXX) || exit 1
 if truncate -s $((size * 5 / 1000000 + 512))M "$img" &&
     mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 "$img" &&
     mount -o loop "$img" "$ext4" 2>/dev/null; then
-	mounted+=("$ext4")
 	last_tcpflow= last_apiary=
 	measure "$ext4" "a new ext4 with a journal (loop file in ${BENCH_DIR:-/var/tmp})" small || different=1
-	umount "$ext4" && mounted=("${mounted[@]/$ext4}")
 else
 	echo "(no figures on a new ext4: making or mounting one failed)"
 fi
-rm -f "$img"
-rmdir "$ext4"
-tmpfs=$(mktemp -d /tmp/h6tmpfs-XXXXXX)
+unmount "$ext4" && rm -f "$img" && rmdir "$ext4" && ext4= img=
+tmpfs=$(mktemp -d /tmp/h6tmpfs-XXXXXX) || exit 1
 if mount -t tmpfs -o size=$((size * 3 / 1000000 + 64))M tmpfs "$tmpfs" 2>/dev/null; then
-	mounted+=("$tmpfs")
 	last_tcpflow= last_apiary=
 	measure "$tmpfs" "tmpfs" small || different=1
-	umount "$tmpfs" && mounted=("${mounted[@]/$tmpfs}")
 else
 	echo "(no tmpfs figures: mounting one needs root)"
 fi
-rmdir "$tmpfs"
+unmount "$tmpfs" && rmdir "$tmpfs" && tmpfs=
 [ "$different" = 0 ]
