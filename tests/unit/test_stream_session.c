@@ -784,6 +784,70 @@ test_writer_queue_bytes_bound(void **state)
 }
 
 /*
+ * batch_wakeups and the index window: session A's writes and end (15
+ * operations, 910 KB: under both wake-up thresholds) sit in one I/O
+ * thread's queue, which is never woken for them, while the 1100 sessions
+ * after it go to the other, emptier thread and end.  At 1024 lines
+ * waiting for A's, the caller waits for room in the window: it must wake
+ * A's thread first, or wait for ever (alarm: the test fails in 30 s
+ * instead).  Then every line is there, A's first, and A's file whole.
+ */
+static void
+test_writer_batch_index_window(void **state)
+{
+	enum { PIECE = 64 * 1024, PIECES = 14, N = 1100 };
+	static uint8_t data[PIECE * PIECES];
+	char *d = tmpdir();
+	struct session_writer_config cfg;
+	struct session_writer *w;
+	struct session_file *a, *b;
+	struct session_info i;
+	struct error err;
+	uint8_t *back = malloc(sizeof(data) + 1);
+	char cmd[1024];
+
+	(void)state;
+	assert_non_null(back);
+	for (size_t k = 0; k < sizeof(data); k++)
+		data[k] = (uint8_t)(k * 2654435761u >> 24);
+	session_writer_config_default(&cfg);
+	cfg.dir = d;
+	cfg.io_threads = 2;
+	cfg.batch_wakeups = 1;
+	cfg.create_inline = 1;	/* (else new files go to the thread their name hashes to) */
+	cfg.set_mtime = 0;
+	w = session_writer_new(&cfg, &err);
+	assert_non_null(w);
+	alarm(30);
+	info_v4(&i, "192.0.2.1", 1000, "192.0.2.2", 80);
+	a = session_file_begin(w, &i);
+	assert_non_null(a);
+	for (int k = 0; k < PIECES; k++)
+		session_file_write(w, a, (uint64_t)k * PIECE, data + (size_t)k * PIECE, PIECE, 0);
+	session_file_end(w, a, NULL, 0);
+	for (int k = 0; k < N; k++) {
+		info_v4(&i, "192.0.2.1", (uint16_t)(2000 + k), "192.0.2.2", 80);
+		i.flow_id = (uint64_t)k + 1;
+		b = session_file_begin(w, &i);
+		assert_non_null(b);
+		session_file_write(w, b, 0, data, 10, 0);
+		session_file_end(w, b, NULL, 0);
+	}
+	assert_int_equal(session_writer_close(w, &err), 0);
+	alarm(0);
+	snprintf(cmd, sizeof(cmd), "test $(wc -l < '%s/sessions.json') -eq %d && "
+	    "head -1 '%s/sessions.json' | grep -q '01000-192.000.002.002.00080'",
+	    d, N + 1, d);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(slurp(d, "192.000.002.001.01000-192.000.002.002.00080", back,
+	    sizeof(data) + 1), (long)sizeof(data));
+	assert_memory_equal(back, data, sizeof(data));
+	free(back);
+	rmtree(d);
+	free(d);
+}
+
+/*
  * Several I/O threads write the same files, under the same names (c1,
  * c2, ... in the same order), and the same sessions.json, line for line,
  * as the writer without threads.
@@ -837,6 +901,7 @@ main(void)
 		cmocka_unit_test_prestate(test_writer_ref_layout, &inline_io),
 		cmocka_unit_test(test_writer_threads_same_output),
 		cmocka_unit_test(test_writer_queue_bytes_bound),
+		cmocka_unit_test(test_writer_batch_index_window),
 		cmocka_unit_test(test_tcpflow_stage),
 		cmocka_unit_test(test_tcpflow_stable),
 		cmocka_unit_test_prestate(test_tcpflow_stable, &stable),
